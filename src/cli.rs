@@ -1,0 +1,138 @@
+//! The command line (clap derive). Doc comments are the help text. Nothing past
+//! [`crate::app`] sees a clap type: `app` turns these into engine and scan options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// caulk seals credential leaks before they land: it scans files, notebooks and git changes for
+/// API keys, tokens and private keys, and prints them redacted.
+#[derive(Debug, Parser)]
+#[command(name = "caulk", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories for secrets (exit 0: none, 1: found, 2: error).
+    Scan(ScanArgs),
+    /// List the built-in rules, or check them with `--check`.
+    Rules(RulesArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable, colour on a terminal.
+    Text,
+    /// One JSON object with `findings`, `summary` and `errors`.
+    Json,
+}
+
+/// `caulk scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan; `-` reads standard input. [default: .]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print secrets in full (never do this where logs are kept).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Run only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Do not run this rule (repeatable).
+    #[arg(long = "skip-rule", value_name = "ID")]
+    pub skip_rules: Vec<String>,
+    /// Threads to scan with (0: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Never colour the output (NO_COLOR is honoured too).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print nothing but errors; the exit code tells the result.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Also scan files that .gitignore and .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+    /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// `caulk rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Compile every rule and run its examples; exit 2 on any failure.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (try 10MiB or 1048576)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}` has an unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_table() {
+        let ok = [("0", 0), ("1048576", 1 << 20), ("512K", 512 << 10), ("10MiB", 10 << 20), ("1 GB", 1 << 30)];
+        for (s, want) in ok {
+            assert_eq!(parse_size(s), Ok(want), "{s}");
+        }
+        for bad in ["", "ten", "10X", "-1", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scan_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "caulk", "scan", "a", "b", "--format", "json", "--rule", "x", "--rule", "y", "-j", "8", "-q",
+        ])
+        .unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.paths, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(a.format, Format::Json);
+        assert_eq!(a.rules, ["x", "y"]);
+        assert_eq!(a.threads, 8);
+        assert!(a.quiet);
+        assert_eq!(a.max_file_size, 10 << 20);
+    }
+
+    #[test]
+    fn bad_flag_is_an_error() {
+        assert!(Cli::try_parse_from(["caulk", "scan", "--frobnicate"]).is_err());
+        assert!(Cli::try_parse_from(["caulk", "scan", "--format", "xml"]).is_err());
+    }
+}

@@ -1,0 +1,309 @@
+//! Findings: engine matches turned into what a user acts on — a path, 1-based line and column,
+//! the secret redacted, the source line with every secret on it masked, a fingerprint that
+//! survives edits above it, and the rule's remediation.
+//!
+//! Sources describe where a text came from with an [`Origin`]; this module maps byte offsets to
+//! positions and knows nothing of files or git.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Engine, Match};
+use crate::rules::Rule;
+
+/// Where a text segment came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The path as the user named it (or `<stdin>`).
+    pub path: Arc<str>,
+    /// Lines before the segment's first line in the original file (0 for a whole file).
+    pub line_offset: usize,
+}
+
+/// The commit that introduced a finding (filled by the git sources).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CommitInfo {
+    /// Full commit id.
+    pub sha: String,
+}
+
+/// Where in a notebook a finding stands (filled by the notebook source).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotebookInfo {
+    /// 0-based cell index.
+    pub cell: usize,
+}
+
+/// One secret found, ready for a reporter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The rule's stable id.
+    pub rule_id: String,
+    /// The rule's one-line description.
+    pub description: String,
+    /// The path as named (lossy UTF-8 for non-UTF-8 names).
+    pub path: String,
+    /// 1-based line of the secret's first character.
+    pub line: usize,
+    /// 1-based column (in characters) of the secret's first character.
+    pub column: usize,
+    /// 1-based line of the secret's last character.
+    pub end_line: usize,
+    /// 1-based column just past the secret's last character, on `end_line` (exclusive, as SARIF).
+    pub end_column: usize,
+    /// The secret with its middle masked: documented prefix (or first 4 characters) and last 4.
+    pub secret_redacted: String,
+    /// The secret itself: filled only when the user passed `--show-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The source line, trimmed, with every secret on it masked.
+    pub snippet: String,
+    /// Hex SHA-256 (first 32 digits) of rule id, path and secret: stable when lines move, and
+    /// never the secret itself.
+    pub fingerprint: String,
+    /// What to do now.
+    pub remediation: String,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// The commit that introduced it; null for working-tree scans.
+    pub commit: Option<CommitInfo>,
+    /// Notebook coordinates; null outside notebooks.
+    pub notebook: Option<NotebookInfo>,
+    /// The unmasked secret, kept for `--show-secrets`; never serialized under this name.
+    #[serde(skip)]
+    pub raw_secret: String,
+}
+
+impl Finding {
+    /// The order reports use whatever the thread count: path, line, column, rule.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule_id)
+    }
+}
+
+/// Turns an engine's matches in `text` into findings.
+pub fn findings(engine: &Engine, text: &[u8], matches: &[Match], origin: &Origin) -> Vec<Finding> {
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let rules = engine.rules();
+    let redacted: Vec<String> =
+        matches.iter().map(|m| redact(&text[m.start..m.end], &rules[m.rule])).collect();
+    matches
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let rule = &rules[m.rule];
+            let secret = &text[m.start..m.end];
+            let (line, column) = lines.position(text, m.start);
+            let (end_line, end_column) = lines.position(text, m.end);
+            let raw_secret = String::from_utf8_lossy(secret).into_owned();
+            Finding {
+                rule_id: rule.id.clone(),
+                description: rule.description.clone(),
+                path: origin.path.to_string(),
+                line: line + origin.line_offset,
+                column,
+                end_line: end_line + origin.line_offset,
+                end_column,
+                secret_redacted: redacted[i].clone(),
+                secret: None,
+                snippet: snippet(text, &lines, line, matches, &redacted),
+                fingerprint: fingerprint(&rule.id, &origin.path, secret),
+                remediation: rule.remediation.trim().to_string(),
+                entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
+                commit: None,
+                notebook: None,
+                raw_secret,
+            }
+        })
+        .collect()
+}
+
+/// Line starts of a text. Lines end at `\n`, `\r\n` or a lone `\r`.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &[u8]) -> LineIndex {
+        let mut starts = vec![0];
+        for i in memchr::memchr2_iter(b'\n', b'\r', text) {
+            if text[i] == b'\r' && text.get(i + 1) == Some(&b'\n') {
+                continue; // the `\n` of this `\r\n` ends the line
+            }
+            starts.push(i + 1);
+        }
+        LineIndex { starts }
+    }
+
+    /// 1-based line and 1-based character column of byte `offset`.
+    pub fn position(&self, text: &[u8], offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset); // 1-based
+        let start = self.starts[line - 1];
+        (line, String::from_utf8_lossy(&text[start..offset]).chars().count() + 1)
+    }
+
+    /// Byte span of 1-based `line`, without its terminator.
+    fn span(&self, text: &[u8], line: usize) -> (usize, usize) {
+        let start = self.starts[line - 1];
+        let mut end = self.starts.get(line).copied().unwrap_or(text.len());
+        while end > start && matches!(text[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        (start, end)
+    }
+}
+
+/// Most characters of a source line a report shows.
+const SNIPPET_MAX: usize = 160;
+
+/// The source line `line`, with every match on it replaced by its redacted form, trimmed and cut
+/// to [`SNIPPET_MAX`] characters around the first secret on the line.
+fn snippet(text: &[u8], lines: &LineIndex, line: usize, matches: &[Match], redacted: &[String]) -> String {
+    let (ls, le) = lines.span(text, line);
+    let mut out = String::with_capacity(le - ls);
+    let mut pos = ls;
+    let mut first_secret: Option<usize> = None; // in characters
+    // Sorted spans, overlaps skipped past, so no byte of any secret on the line is printed.
+    let mut spans: Vec<(usize, usize, usize)> = matches
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.start < le && m.end > ls)
+        .map(|(i, m)| (m.start.max(ls), m.end.min(le), i))
+        .collect();
+    spans.sort();
+    for (s, e, i) in spans {
+        if e <= pos {
+            continue;
+        }
+        let s = s.max(pos);
+        out.push_str(&String::from_utf8_lossy(&text[pos..s]));
+        first_secret.get_or_insert_with(|| out.chars().count());
+        out.push_str(&redacted[i]);
+        pos = e;
+    }
+    out.push_str(&String::from_utf8_lossy(&text[pos..le]));
+    let lead = out.chars().take_while(|c| c.is_whitespace()).count();
+    let chars: Vec<char> = out.trim().chars().collect();
+    if chars.len() <= SNIPPET_MAX {
+        return chars.into_iter().collect();
+    }
+    let at = first_secret.map_or(0, |f| f.saturating_sub(lead));
+    let from = at.saturating_sub(SNIPPET_MAX / 3).min(chars.len() - SNIPPET_MAX);
+    let mut s = String::new();
+    if from > 0 {
+        s.push('…');
+    }
+    s.extend(&chars[from..from + SNIPPET_MAX]);
+    if from + SNIPPET_MAX < chars.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// The redacted form of a secret: its documented prefix (the longest rule keyword it starts
+/// with) or its first 4 characters, a fixed mask, and its last 4 characters; short secrets show
+/// less, so at least half of any secret stays hidden and its length is never shown.
+pub fn redact(secret: &[u8], rule: &Rule) -> String {
+    let s = String::from_utf8_lossy(secret);
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let prefix_len = rule
+        .keywords
+        .iter()
+        .filter(|k| s.starts_with(k.as_str()) && k.chars().count() * 2 <= chars.len())
+        .map(|k| k.chars().count())
+        .max();
+    let n = chars.len();
+    let (head, tail) = match prefix_len {
+        Some(p) if n - p >= 16 => (p, 4),
+        Some(p) => (p, 0),
+        None if n >= 16 => (4, 4),
+        None if n >= 8 => (2, 0),
+        None => (0, 0),
+    };
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str("*****");
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+/// Hex SHA-256 of rule id, path and secret, cut to 32 digits.
+pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(secret);
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(keywords: &[&str]) -> Rule {
+        Rule {
+            id: "t".into(),
+            description: "d".into(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            regex: String::new(),
+            entropy: None,
+            generic: false,
+            allowlist: Default::default(),
+            remediation: "r".into(),
+            examples: vec![],
+            negative_examples: vec![],
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn redaction_table() {
+        let cases: &[(&[&str], &str, &str)] = &[
+            (&["sk-proj-", "sk-"], "sk-proj-abcdefghijklmnopqrstuvwxyz0123", "sk-proj-*****0123"),
+            (&["hf_"], "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH", "hf_*****EFGH"),
+            (&["password"], "q8Zr2LwP0vYt9KxBmm", "q8Zr*****xBmm"),
+            (&["password"], "hunter2!x", "hu*****"),
+            (&["password"], "abc", "*****"),
+            (&["ak_"], "ak_12345678", "ak_*****"),
+        ];
+        for &(kw, secret, want) in cases {
+            assert_eq!(redact(secret.as_bytes(), &rule(kw)), want, "{secret}");
+        }
+    }
+
+    #[test]
+    fn line_index_handles_crlf_and_lone_cr() {
+        let text = b"a\r\nbb\rccc\nd";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 0), (1, 1));
+        assert_eq!(idx.position(text, 3), (2, 1));
+        assert_eq!(idx.position(text, 6), (3, 1));
+        assert_eq!(idx.position(text, 8), (3, 3));
+        assert_eq!(idx.position(text, 10), (4, 1));
+        assert_eq!(idx.span(text, 1), (0, 1));
+        assert_eq!(idx.span(text, 2), (3, 5));
+    }
+
+    #[test]
+    fn column_counts_characters_not_bytes() {
+        let text = "ключ = x".as_bytes();
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, text.len() - 1), (1, 8));
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_hides_the_secret() {
+        let a = fingerprint("r", "p", b"s3cret");
+        assert_eq!(a, fingerprint("r", "p", b"s3cret"));
+        assert_ne!(a, fingerprint("r", "q", b"s3cret"));
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("s3cret"));
+    }
+}

@@ -1,0 +1,16 @@
+//! caulk: a secret scanner for ML and data repositories.
+//!
+//! Data flows one way: sources ([`scan`]) → engine ([`engine`], rules from [`rules`], noise
+//! dropped by [`filters`]) → findings ([`finding`]) → reporters ([`report`]). [`app`] wires the
+//! layers for the command line.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod exit;
+pub mod filters;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod sanitize;
+pub mod scan;

@@ -1,0 +1,142 @@
+//! Reporters: format findings and the summary; they never read files or git. Every string that
+//! came from scanned input (paths, snippets) is escaped before it reaches a terminal, and secrets
+//! appear only in the redacted form unless the user asked for `--show-secrets` (in which case
+//! [`Finding::secret`] is filled by the caller).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::sanitize::escape;
+use crate::scan::Summary;
+
+/// Options shared by the reporters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Emit ANSI colour (text only).
+    pub color: bool,
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+}
+
+/// Human-readable report: one block per finding, then the summary.
+pub fn text(w: &mut dyn Write, findings: &[Finding], summary: &Summary, opts: ReportOptions) -> io::Result<()> {
+    let st = Style { on: opts.color };
+    for f in findings {
+        writeln!(
+            w,
+            "{}  {} {}",
+            st.paint("1", &format!("{}:{}:{}", escape(&f.path), f.line, f.column)),
+            st.paint("1;31", &f.rule_id),
+            st.paint("2", &format!("({})", f.description)),
+        )?;
+        match &f.secret {
+            Some(s) => writeln!(w, "    secret  {}", escape(s))?,
+            None => writeln!(w, "    secret  {}", st.paint("33", &escape(&f.secret_redacted)))?,
+        }
+        writeln!(w, "    line    {}", escape(&f.snippet))?;
+        let mut fix = f.remediation.lines();
+        if let Some(first) = fix.next() {
+            writeln!(w, "    fix     {}", first.trim())?;
+            for more in fix {
+                writeln!(w, "            {}", more.trim())?;
+            }
+        }
+        writeln!(w)?;
+    }
+    summary_line(w, summary, &st)
+}
+
+fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
+    let head = if s.findings == 0 {
+        st.paint("1;32", "no secrets found")
+    } else {
+        st.paint(
+            "1;31",
+            &format!("{} in {}", plural(s.findings, "finding"), plural(s.files_with_findings, "file")),
+        )
+    };
+    let mut skipped = Vec::new();
+    if s.skipped_binary > 0 {
+        skipped.push(format!("{} binary", s.skipped_binary));
+    }
+    if s.skipped_too_large > 0 {
+        skipped.push(format!("{} over the size limit", s.skipped_too_large));
+    }
+    if s.skipped_other > 0 {
+        skipped.push(format!("{} symlinks or special files", s.skipped_other));
+    }
+    let mut line = format!(
+        "caulk: {head}; scanned {} ({}) in {} ms",
+        plural(s.files_scanned as usize, "file"),
+        human_bytes(s.bytes_scanned),
+        s.elapsed_ms
+    );
+    if !skipped.is_empty() {
+        line.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if s.errors > 0 {
+        line.push_str(&format!("; {} could not be read", plural(s.errors, "path")));
+    }
+    writeln!(w, "{line}")?;
+    if s.findings > 0 {
+        writeln!(w, "caulk: rotate each secret first — deleting it from the file does not revoke it.")?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// `1.5 MiB`, `340 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: &'static str,
+    findings: &'a [Finding],
+    summary: &'a Summary,
+    errors: &'a [String],
+}
+
+/// The JSON report: `{version, findings, summary, errors}`; documented in the README, changed
+/// only by adding fields.
+pub fn json(w: &mut dyn Write, findings: &[Finding], summary: &Summary, errors: &[String]) -> io::Result<()> {
+    let report = JsonReport { version: env!("CARGO_PKG_VERSION"), findings, summary, errors };
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn human_bytes_table() {
+        for (n, want) in [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (5 << 20, "5.0 MiB")] {
+            assert_eq!(human_bytes(n), want);
+        }
+    }
+}

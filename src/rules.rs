@@ -1,0 +1,336 @@
+//! Rules as data: the schema of `rules/*.toml`, the built-in pack embedded at build time, and the
+//! checks a rule must pass before it may run.
+//!
+//! Loading is cheap on purpose (TOML parse and structural checks only): a rule's regex is compiled
+//! by the engine the first time one of its keywords hits, so start-up stays in milliseconds with
+//! hundreds of rules. [`Ruleset::check`] compiles every regex and runs every example; the test
+//! suite and `caulk rules --check` call it.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The built-in rule files, embedded at build time: (file name, contents).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("rules/openai.toml", include_str!("../rules/openai.toml")),
+    ("rules/anthropic.toml", include_str!("../rules/anthropic.toml")),
+    ("rules/huggingface.toml", include_str!("../rules/huggingface.toml")),
+    ("rules/aws.toml", include_str!("../rules/aws.toml")),
+    ("rules/github.toml", include_str!("../rules/github.toml")),
+    ("rules/google.toml", include_str!("../rules/google.toml")),
+    ("rules/replicate.toml", include_str!("../rules/replicate.toml")),
+    ("rules/groq.toml", include_str!("../rules/groq.toml")),
+    ("rules/private-key.toml", include_str!("../rules/private-key.toml")),
+    ("rules/generic.toml", include_str!("../rules/generic.toml")),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rules: Vec<Rule>,
+}
+
+/// One detection rule, exactly as written in a `rules/*.toml` file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable kebab-case identifier, used by `--rule`, `--skip-rule`, fingerprints and reports.
+    pub id: String,
+    /// One line saying what the rule finds.
+    pub description: String,
+    /// Literals for the prefilter, matched ASCII case-insensitively; the regex runs only on text
+    /// that contains at least one of them. A keyword the secret starts with is shown unmasked.
+    pub keywords: Vec<String>,
+    /// Rust `regex` syntax; the secret is the capture group named `secret`, or the whole match.
+    pub regex: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entropy: Option<f64>,
+    /// A generic (context-only) rule yields to a provider rule that finds the same secret.
+    #[serde(default)]
+    pub generic: bool,
+    /// Values that mark a match as a placeholder rather than a secret.
+    #[serde(default)]
+    pub allowlist: Allowlist,
+    /// What to do now: where to revoke or rotate, what to use instead.
+    pub remediation: String,
+    /// Texts the rule must find, each with the exact secret it must report.
+    #[serde(default, skip_serializing)]
+    pub examples: Vec<Example>,
+    /// Texts the rule must not fire on.
+    #[serde(default, skip_serializing)]
+    pub negative_examples: Vec<String>,
+    /// The file the rule came from, for error messages.
+    #[serde(skip_deserializing, skip_serializing)]
+    pub source: String,
+}
+
+/// Placeholder markers of one rule.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowlist {
+    /// A secret matching any of these regexes is dropped.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// A secret containing any of these words (ASCII case-insensitive) is dropped.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// A positive example: `text` must yield exactly one finding of this rule, with `secret`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The text to scan.
+    pub text: String,
+    /// The secret the rule must report for it.
+    pub secret: String,
+}
+
+impl Rule {
+    /// "rules/openai.toml: openai-project-key", the prefix of every message about this rule.
+    pub fn origin(&self) -> RuleOrigin<'_> {
+        RuleOrigin(self)
+    }
+}
+
+/// Display helper naming a rule's file and id.
+pub struct RuleOrigin<'a>(&'a Rule);
+
+impl fmt::Display for RuleOrigin<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.source, self.0.id)
+    }
+}
+
+/// A validated list of rules.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+}
+
+impl Ruleset {
+    /// The rules built into the binary.
+    pub fn builtin() -> Result<Ruleset> {
+        Ruleset::from_sources(BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+    }
+
+    /// Parses and validates rule files given as (name, contents).
+    pub fn from_sources(files: impl IntoIterator<Item = (String, String)>) -> Result<Ruleset> {
+        let mut rules = Vec::new();
+        for (name, text) in files {
+            let file: RuleFile = toml::from_str(&text).map_err(|e| {
+                let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+                let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                anyhow::anyhow!("{name}: {at}{}", one_line(e.message()))
+            })?;
+            for mut rule in file.rules {
+                rule.source = name.clone();
+                rules.push(rule);
+            }
+        }
+        let set = Ruleset { rules };
+        set.validate()?;
+        Ok(set)
+    }
+
+    /// Structural checks that need no regex compilation.
+    fn validate(&self) -> Result<()> {
+        let mut seen = HashSet::new();
+        for r in &self.rules {
+            let o = r.origin();
+            if !is_kebab(&r.id) {
+                bail!("{o}: id must be kebab-case (lowercase letters, digits and single hyphens)");
+            }
+            if !seen.insert(r.id.as_str()) {
+                bail!("{o}: duplicate rule id");
+            }
+            if r.description.trim().is_empty() {
+                bail!("{o}: description is empty");
+            }
+            if r.remediation.trim().is_empty() {
+                bail!("{o}: remediation is empty");
+            }
+            if r.keywords.is_empty() || r.keywords.iter().any(|k| k.trim().is_empty()) {
+                bail!("{o}: keywords must list at least one non-empty literal");
+            }
+            if r.examples.is_empty() {
+                bail!("{o}: rule has no examples; add at least one to `examples`");
+            }
+            if r.negative_examples.is_empty() {
+                bail!("{o}: rule has no negative examples; add at least one to `negative_examples`");
+            }
+            if let Some(e) = r.entropy
+                && !(0.0..=8.0).contains(&e)
+            {
+                bail!("{o}: entropy must lie between 0 and 8 bits, not {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps only the rules named by `only` (when not empty) minus those named by `skip`.
+    /// An id that names no rule is an error: a typo must not silently change what is scanned.
+    pub fn select(mut self, only: &[String], skip: &[String]) -> Result<Ruleset> {
+        for id in only.iter().chain(skip) {
+            if !self.rules.iter().any(|r| &r.id == id) {
+                bail!("no rule has the id `{id}` (list them with `caulk rules`)");
+            }
+        }
+        self.rules.retain(|r| {
+            (only.is_empty() || only.contains(&r.id)) && !skip.contains(&r.id)
+        });
+        if self.rules.is_empty() {
+            bail!("--rule/--skip-rule left no rule to run");
+        }
+        Ok(self)
+    }
+
+    /// Compiles every regex and runs every rule's examples through the whole engine (prefilter
+    /// and filters included). Returns one message per failure.
+    pub fn check(&self) -> Vec<String> {
+        let engine = crate::engine::Engine::new(self.clone());
+        let mut failures = Vec::new();
+        for (idx, rule) in self.rules.iter().enumerate() {
+            let o = rule.origin();
+            if let Err(e) = engine.compiled(idx) {
+                failures.push(e.to_string());
+                continue;
+            }
+            for ex in &rule.examples {
+                match engine.scan(ex.text.as_bytes()) {
+                    Err(e) => failures.push(e.to_string()),
+                    Ok(ms) => {
+                        let mine: Vec<_> = ms.iter().filter(|m| m.rule == idx).collect();
+                        let got: Vec<_> = mine
+                            .iter()
+                            .map(|m| String::from_utf8_lossy(&ex.text.as_bytes()[m.start..m.end]))
+                            .collect();
+                        if got.len() != 1 || got[0] != ex.secret {
+                            failures.push(format!(
+                                "{o}: example {:?} should yield exactly {:?}, got {:?}",
+                                ex.text, ex.secret, got
+                            ));
+                        }
+                    }
+                }
+            }
+            for neg in &rule.negative_examples {
+                if let Ok(ms) = engine.scan(neg.as_bytes())
+                    && ms.iter().any(|m| m.rule == idx)
+                {
+                    failures.push(format!("{o}: negative example {neg:?} fired"));
+                }
+            }
+        }
+        failures
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Folds a multi-line parser message into one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a rule file from disk, naming it in any error.
+pub fn read_rule_file(path: &std::path::Path) -> Result<(String, String)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+    Ok((path.display().to_string(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Ruleset> {
+        Ruleset::from_sources([("rules/t.toml".to_string(), text.to_string())])
+    }
+
+    const OK: &str = r#"
+[[rules]]
+id = "t-key"
+description = "Test key"
+keywords = ["tk_"]
+regex = '''tk_[a-z]{8}'''
+remediation = "Rotate it."
+examples = [{ text = "x = tk_qmzvbwlx", secret = "tk_qmzvbwlx" }]
+negative_examples = ["tk_short"]
+"#;
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = Ruleset::builtin().unwrap();
+        assert!(set.rules.len() >= 15, "only {} rules", set.rules.len());
+    }
+
+    #[test]
+    fn minimal_rule_loads_and_checks() {
+        let set = load(OK).unwrap();
+        assert_eq!(set.check(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn invalid_rules_are_named() {
+        let cases: &[(&str, &str)] = &[
+            ("id = \"t-key\"", "id = \"T_Key\""),
+            ("examples = [{ text = \"x = tk_qmzvbwlx\", secret = \"tk_qmzvbwlx\" }]", ""),
+            ("negative_examples = [\"tk_short\"]", ""),
+            ("keywords = [\"tk_\"]", "keywords = []"),
+            ("remediation = \"Rotate it.\"", "remediation = \"Rotate it.\"\ncolour = 1"),
+            ("description = \"Test key\"", "description = \"  \""),
+        ];
+        let expect = [
+            "rules/t.toml: T_Key: id must be kebab-case",
+            "rules/t.toml: t-key: rule has no examples",
+            "rules/t.toml: t-key: rule has no negative examples",
+            "rules/t.toml: t-key: keywords must list",
+            "rules/t.toml: line 8: unknown field `colour`",
+            "rules/t.toml: t-key: description is empty",
+        ];
+        for ((from, to), want) in cases.iter().zip(expect) {
+            let err = load(&OK.replace(from, to)).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{err:?} should start with {want:?}");
+        }
+        let dup = format!("{OK}\n{OK}");
+        assert_eq!(load(&dup).unwrap_err().to_string(), "rules/t.toml: t-key: duplicate rule id");
+    }
+
+    #[test]
+    fn bad_regex_is_named_by_check() {
+        let set = load(&OK.replace("tk_[a-z]{8}", "tk_[a-z")).unwrap();
+        let failures = set.check();
+        assert_eq!(failures.len(), 1);
+        assert!(failures[0].starts_with("rules/t.toml: t-key: regex does not compile"), "{failures:?}");
+    }
+
+    #[test]
+    fn check_reports_wrong_example_and_firing_negative() {
+        let set = load(&OK.replace("secret = \"tk_qmzvbwlx\"", "secret = \"tk_qmzvbwlX\"")
+            .replace("[\"tk_short\"]", "[\"tk_qwertyui\"]"))
+        .unwrap();
+        let failures = set.check();
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(failures[0].contains("should yield exactly"));
+        assert!(failures[1].contains("negative example \"tk_qwertyui\" fired"));
+    }
+
+    #[test]
+    fn select_rejects_unknown_ids() {
+        let set = load(OK).unwrap();
+        assert!(set.clone().select(&["nope".into()], &[]).is_err());
+        assert!(set.clone().select(&[], &["t-key".into()]).is_err());
+        assert_eq!(set.select(&["t-key".into()], &[]).unwrap().rules.len(), 1);
+    }
+}

@@ -1,0 +1,245 @@
+//! The working-tree source: walks paths in parallel (the `ignore` crate, as ripgrep does), reads
+//! each file once, skips what is not text, and feeds the rest to the engine as one segment per
+//! file. Standard input (`-`) is one more segment.
+//!
+//! A file that cannot be read does not stop the scan: it is remembered as an error, named on
+//! stderr by the caller, and makes the exit code non-zero.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use ignore::{WalkBuilder, WalkState};
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::finding::{self, Finding, Origin};
+
+/// Bytes looked at for a NUL when deciding that a file is binary.
+const BINARY_SNIFF: usize = 8192;
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files and directories to scan; `-` is standard input.
+    pub paths: Vec<PathBuf>,
+    /// Scan files that `.gitignore`/`.ignore` would skip.
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Files larger than this many bytes are skipped (0: no limit).
+    pub max_file_size: u64,
+    /// Walker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Counts for the report's summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Findings reported.
+    pub findings: usize,
+    /// Distinct paths with at least one finding.
+    pub files_with_findings: usize,
+    /// Files (and stdin) read and scanned.
+    pub files_scanned: u64,
+    /// Bytes scanned.
+    pub bytes_scanned: u64,
+    /// Files skipped because they look binary (a NUL byte in the first 8 KiB).
+    pub skipped_binary: u64,
+    /// Files skipped because they exceed `--max-file-size`.
+    pub skipped_too_large: u64,
+    /// Symbolic links not followed and special files (sockets, FIFOs, devices).
+    pub skipped_other: u64,
+    /// Paths that could not be read.
+    pub errors: usize,
+    /// Wall time of the scan, milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// Findings, counts and errors of a scan.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+    /// One line per path that could not be read: `path: reason`.
+    pub errors: Vec<String>,
+}
+
+#[derive(Default)]
+struct Shared {
+    findings: Mutex<Vec<Finding>>,
+    errors: Mutex<Vec<String>>,
+    files: AtomicU64,
+    bytes: AtomicU64,
+    binary: AtomicU64,
+    too_large: AtomicU64,
+    other: AtomicU64,
+}
+
+impl Shared {
+    fn error(&self, msg: String) {
+        self.errors.lock().unwrap().push(msg);
+    }
+
+    /// Scans one text and records its findings.
+    fn scan_text(&self, engine: &Engine, text: &[u8], path: &str) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+        match engine.scan(text) {
+            Ok(matches) if !matches.is_empty() => {
+                let origin = Origin { path: path.into(), line_offset: 0 };
+                let found = finding::findings(engine, text, &matches, &origin);
+                self.findings.lock().unwrap().extend(found);
+            }
+            Ok(_) => {}
+            Err(e) => self.error(format!("{path}: {e:#}")),
+        }
+    }
+
+    /// Reads and scans one file, unless it is too large or binary.
+    fn scan_file(&self, engine: &Engine, path: &Path, display: &str, max: u64) {
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return self.error(format!("{display}: {}", io_reason(&e))),
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if max > 0 && len > max {
+            self.too_large.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut buf = Vec::with_capacity(len as usize + 1);
+        if let Err(e) = file.read_to_end(&mut buf) {
+            return self.error(format!("{display}: {}", io_reason(&e)));
+        }
+        if max > 0 && buf.len() as u64 > max {
+            self.too_large.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+            self.binary.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.scan_text(engine, &buf, display);
+    }
+}
+
+/// A short reason for an I/O error, without the "(os error N)" noise.
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The path as shown in reports: lossy UTF-8, without a leading `./`.
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").map(str::to_string).unwrap_or_else(|| s.into_owned())
+}
+
+/// Scans the paths of `opts` with `engine`.
+pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
+    let started = Instant::now();
+    let shared = Shared::default();
+    let mut roots = Vec::new();
+    for p in &opts.paths {
+        if p.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut buf) {
+                Ok(_) => shared.scan_text(engine, &buf, "<stdin>"),
+                Err(e) => shared.error(format!("<stdin>: {}", io_reason(&e))),
+            }
+        } else if let Err(e) = std::fs::symlink_metadata(p) {
+            shared.error(format!("{}: {}", display_path(p), io_reason(&e)));
+        } else {
+            roots.push(p.clone());
+        }
+    }
+    if !roots.is_empty() {
+        walk(engine, opts, &roots, &shared);
+    }
+    let mut findings = shared.findings.into_inner().unwrap();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut errors = shared.errors.into_inner().unwrap();
+    errors.sort();
+    let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+    paths.dedup();
+    let summary = Summary {
+        findings: findings.len(),
+        files_with_findings: paths.len(),
+        files_scanned: shared.files.into_inner(),
+        bytes_scanned: shared.bytes.into_inner(),
+        skipped_binary: shared.binary.into_inner(),
+        skipped_too_large: shared.too_large.into_inner(),
+        skipped_other: shared.other.into_inner(),
+        errors: errors.len(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    ScanResult { findings, summary, errors }
+}
+
+fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared) {
+    let mut builder = WalkBuilder::new(&roots[0]);
+    for r in &roots[1..] {
+        builder.add(r);
+    }
+    builder
+        .hidden(false)
+        .follow_links(opts.follow)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    if opts.no_ignore {
+        builder.standard_filters(false).hidden(false);
+    }
+    let max = opts.max_file_size;
+    builder.build_parallel().run(|| {
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    shared.error(walk_error(&err));
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue; // stdin entries never reach here
+            };
+            if ft.is_file() {
+                shared.scan_file(engine, entry.path(), &display_path(entry.path()), max);
+            } else if !ft.is_dir() {
+                // A symlink not followed, or a socket, FIFO or device.
+                shared.other.fetch_add(1, Ordering::Relaxed);
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+/// `path: reason` for a walker error.
+fn walk_error(err: &ignore::Error) -> String {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            _ => None,
+        }
+    }
+    fn reason(err: &ignore::Error) -> String {
+        match err {
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => reason(err),
+            ignore::Error::Io(e) => io_reason(e),
+            other => other.to_string(),
+        }
+    }
+    match path_of(err) {
+        Some(p) => format!("{}: {}", display_path(p), reason(err)),
+        None => reason(err),
+    }
+}
