@@ -26,7 +26,11 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let rules = Ruleset::builtin()?.select(&args.rules, &args.skip_rules)?;
     let engine = Engine::new(rules);
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let opts = ScanOptions {
         paths,
         no_ignore: args.no_ignore,
@@ -50,20 +54,34 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         && io::stdout().is_terminal();
     if !args.quiet {
         with_output(args.output.as_ref(), |w| match args.format {
-            Format::Text => report::text(w, &result.findings, &result.summary, ReportOptions { color }),
+            Format::Text => report::text(
+                w,
+                &result.findings,
+                &result.summary,
+                ReportOptions { color },
+            ),
             Format::Json => report::json(w, &result.findings, &result.summary, &result.errors),
         })?;
     }
-    Ok(ExitStatus::of_scan(result.findings.len(), result.errors.len()))
+    Ok(ExitStatus::of_scan(
+        result.findings.len(),
+        result.errors.len(),
+    ))
 }
 
 /// Runs `f` on the report destination: `--output FILE` or standard output.
-fn with_output(path: Option<&PathBuf>, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-    let res = match path {
+fn with_output(
+    path: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    match path {
         Some(p) => {
-            let file = File::create(p).with_context(|| format!("{}: cannot write the report", p.display()))?;
+            let file = File::create(p)
+                .with_context(|| format!("{}: cannot write the report", p.display()))?;
             let mut w = BufWriter::new(file);
-            f(&mut w).and_then(|_| w.flush()).with_context(|| format!("{}: cannot write the report", p.display()))
+            f(&mut w)
+                .and_then(|_| w.flush())
+                .with_context(|| format!("{}: cannot write the report", p.display()))
         }
         None => {
             let mut w = BufWriter::new(io::stdout().lock());
@@ -72,8 +90,7 @@ fn with_output(path: Option<&PathBuf>, f: impl FnOnce(&mut dyn Write) -> io::Res
                 r => r.context("cannot write to standard output"),
             }
         }
-    };
-    res
+    }
 }
 
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
@@ -86,8 +103,15 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
         if !failures.is_empty() {
             return Ok(ExitStatus::Error);
         }
-        let examples: usize = set.rules.iter().map(|r| r.examples.len() + r.negative_examples.len()).sum();
-        println!("caulk: {} rules compile; all {examples} examples pass", set.rules.len());
+        let examples: usize = set
+            .rules
+            .iter()
+            .map(|r| r.examples.len() + r.negative_examples.len())
+            .sum();
+        println!(
+            "caulk: {} rules compile; all {examples} examples pass",
+            set.rules.len()
+        );
         return Ok(ExitStatus::Clean);
     }
     with_output(None, |w| match args.format {
@@ -98,7 +122,13 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
         Format::Text => {
             let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &set.rules {
-                writeln!(w, "{:width$}  {}  [{}]", r.id, r.description, r.keywords.join(", "))?;
+                writeln!(
+                    w,
+                    "{:width$}  {}  [{}]",
+                    r.id,
+                    r.description,
+                    r.keywords.join(", ")
+                )?;
             }
             Ok(())
         }

@@ -89,7 +89,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (try 10MiB or 1048576)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (try 10MiB or 1048576)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -97,7 +99,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("`{s}` has an unknown unit (use K, M or G)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[cfg(test)]
@@ -106,7 +109,13 @@ mod tests {
 
     #[test]
     fn size_table() {
-        let ok = [("0", 0), ("1048576", 1 << 20), ("512K", 512 << 10), ("10MiB", 10 << 20), ("1 GB", 1 << 30)];
+        let ok = [
+            ("0", 0),
+            ("1048576", 1 << 20),
+            ("512K", 512 << 10),
+            ("10MiB", 10 << 20),
+            ("1 GB", 1 << 30),
+        ];
         for (s, want) in ok {
             assert_eq!(parse_size(s), Ok(want), "{s}");
         }
@@ -118,10 +127,13 @@ mod tests {
     #[test]
     fn scan_flags_parse() {
         let cli = Cli::try_parse_from([
-            "caulk", "scan", "a", "b", "--format", "json", "--rule", "x", "--rule", "y", "-j", "8", "-q",
+            "caulk", "scan", "a", "b", "--format", "json", "--rule", "x", "--rule", "y", "-j", "8",
+            "-q",
         ])
         .unwrap();
-        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        let Command::Scan(a) = cli.command else {
+            panic!("not scan")
+        };
         assert_eq!(a.paths, [PathBuf::from("a"), PathBuf::from("b")]);
         assert_eq!(a.format, Format::Json);
         assert_eq!(a.rules, ["x", "y"]);

@@ -75,7 +75,12 @@ impl Engine {
             .build(&patterns)
             .expect("keyword automaton");
         let compiled = set.rules.iter().map(|_| OnceLock::new()).collect();
-        Engine { rules: set.rules, prefilter, pattern_rules, compiled }
+        Engine {
+            rules: set.rules,
+            prefilter,
+            pattern_rules,
+            compiled,
+        }
     }
 
     /// The rules, in the order [`Match::rule`] indexes.
@@ -119,7 +124,11 @@ impl Engine {
             let mut push = |start: usize, end: usize| {
                 let secret = &text[start..end];
                 if start < end && keep(rule, c, secret) {
-                    out.push(Match { rule: idx, start, end });
+                    out.push(Match {
+                        rule: idx,
+                        start,
+                        end,
+                    });
                 }
             };
             match c.group {
@@ -185,12 +194,25 @@ fn compile(rule: &Rule) -> Result<Compiled, String> {
         .iter()
         .map(|r| {
             Regex::new(r).map_err(|e| {
-                format!("{o}: allowlist regex {r:?} does not compile: {}", one_line(&e.to_string()))
+                format!(
+                    "{o}: allowlist regex {r:?} does not compile: {}",
+                    one_line(&e.to_string())
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let stopwords = rule.allowlist.stopwords.iter().map(|s| s.to_ascii_lowercase().into_bytes()).collect();
-    Ok(Compiled { regex, group, allow, stopwords })
+    let stopwords = rule
+        .allowlist
+        .stopwords
+        .iter()
+        .map(|s| s.to_ascii_lowercase().into_bytes())
+        .collect();
+    Ok(Compiled {
+        regex,
+        group,
+        allow,
+        stopwords,
+    })
 }
 
 fn one_line(s: &str) -> String {
@@ -212,7 +234,10 @@ fn keep(rule: &Rule, c: &Compiled, secret: &[u8]) -> bool {
     }
     if !c.stopwords.is_empty() {
         let lower = secret.to_ascii_lowercase();
-        if c.stopwords.iter().any(|w| memchr::memmem::find(&lower, w).is_some()) {
+        if c.stopwords
+            .iter()
+            .any(|w| memchr::memmem::find(&lower, w).is_some())
+        {
             return false;
         }
     }
@@ -261,14 +286,31 @@ negative_examples = ["x"]
         let e = engine(TWO);
         e.scan(b"ak_a1b2c3d4").unwrap();
         assert!(e.compiled[0].get().is_some());
-        assert!(e.compiled[1].get().is_none(), "rule b has no keyword hit yet");
+        assert!(
+            e.compiled[1].get().is_none(),
+            "rule b has no keyword hit yet"
+        );
     }
 
     #[test]
     fn generic_yields_to_specific_on_overlap() {
         let e = engine(TWO);
         let ms = e.scan(b"secret=ak_a1b2c3d4 and secret=q1w2e3r4").unwrap();
-        assert_eq!(ms, vec![Match { rule: 0, start: 7, end: 18 }, Match { rule: 1, start: 30, end: 38 }]);
+        assert_eq!(
+            ms,
+            vec![
+                Match {
+                    rule: 0,
+                    start: 7,
+                    end: 18
+                },
+                Match {
+                    rule: 1,
+                    start: 30,
+                    end: 38
+                }
+            ]
+        );
     }
 
     #[test]

@@ -38,7 +38,12 @@ mod tests {
 
     #[test]
     fn scan_status_table() {
-        let cases = [((0, 0), Clean), ((3, 0), Findings), ((0, 1), Error), ((2, 5), Findings)];
+        let cases = [
+            ((0, 0), Clean),
+            ((3, 0), Findings),
+            ((0, 1), Error),
+            ((2, 5), Findings),
+        ];
         for ((f, e), want) in cases {
             assert_eq!(ExitStatus::of_scan(f, e), want, "{f} findings, {e} errors");
         }

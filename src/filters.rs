@@ -32,7 +32,17 @@ const MAX_RUN_CHECKED: usize = 128;
 /// `<…>`), an ellipsis, a masked run (`****`, `xxxxx`, `00000`), or a counting run
 /// (`123456`, `abcdef`).
 pub fn looks_fake(s: &[u8]) -> bool {
-    const MARKERS: &[&[u8]] = &[b"${", b"{{", b"}}", b"%(", b"$(", b"...", "…".as_bytes(), b"<", b">"];
+    const MARKERS: &[&[u8]] = &[
+        b"${",
+        b"{{",
+        b"}}",
+        b"%(",
+        b"$(",
+        b"...",
+        "…".as_bytes(),
+        b"<",
+        b">",
+    ];
     if MARKERS.iter().any(|m| memchr::memmem::find(s, m).is_some()) {
         return true;
     }
@@ -62,22 +72,47 @@ mod tests {
 
     #[test]
     fn entropy_table() {
-        let cases: &[(&str, f64)] = &[("", 0.0), ("aaaa", 0.0), ("abab", 1.0), ("abcd", 2.0), ("0123456789abcdef", 4.0)];
+        let cases: &[(&str, f64)] = &[
+            ("", 0.0),
+            ("aaaa", 0.0),
+            ("abab", 1.0),
+            ("abcd", 2.0),
+            ("0123456789abcdef", 4.0),
+        ];
         for &(s, want) in cases {
-            assert!((entropy(s.as_bytes()) - want).abs() < 1e-9, "{s}: {}", entropy(s.as_bytes()));
+            assert!(
+                (entropy(s.as_bytes()) - want).abs() < 1e-9,
+                "{s}: {}",
+                entropy(s.as_bytes())
+            );
         }
     }
 
     #[test]
     fn fake_shapes() {
         let fake = [
-            "${OPENAI_API_KEY}", "{{ secrets.TOKEN }}", "%(password)s", "<YOUR_TOKEN>", "sk-...", "hf_…",
-            "xxxxxxxxxxxx", "XXXXX", "********", "0000000000", "abc123456789", "abcdefgh",
+            "${OPENAI_API_KEY}",
+            "{{ secrets.TOKEN }}",
+            "%(password)s",
+            "<YOUR_TOKEN>",
+            "sk-...",
+            "hf_…",
+            "xxxxxxxxxxxx",
+            "XXXXX",
+            "********",
+            "0000000000",
+            "abc123456789",
+            "abcdefgh",
         ];
         for s in fake {
             assert!(looks_fake(s.as_bytes()), "{s} should look fake");
         }
-        let real = ["q8Zr2LwP0vYt9KxB", "AKIA2E7Q4XZ5N6LBRK3C", "s3cr3t-Pa55w0rd!", "aa1bb2cc3dd"];
+        let real = [
+            "q8Zr2LwP0vYt9KxB",
+            "AKIA2E7Q4XZ5N6LBRK3C",
+            "s3cr3t-Pa55w0rd!",
+            "aa1bb2cc3dd",
+        ];
         for s in real {
             assert!(!looks_fake(s.as_bytes()), "{s} should not look fake");
         }

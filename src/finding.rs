@@ -90,8 +90,10 @@ pub fn findings(engine: &Engine, text: &[u8], matches: &[Match], origin: &Origin
     }
     let lines = LineIndex::new(text);
     let rules = engine.rules();
-    let redacted: Vec<String> =
-        matches.iter().map(|m| redact(&text[m.start..m.end], &rules[m.rule])).collect();
+    let redacted: Vec<String> = matches
+        .iter()
+        .map(|m| redact(&text[m.start..m.end], &rules[m.rule]))
+        .collect();
     matches
         .iter()
         .enumerate()
@@ -113,7 +115,11 @@ pub fn findings(engine: &Engine, text: &[u8], matches: &[Match], origin: &Origin
                 secret: None,
                 snippet: snippet(text, &lines, line, matches, &redacted),
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
-                remediation: rule.remediation.trim().to_string(),
+                remediation: rule
+                    .remediation
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
                 commit: None,
                 notebook: None,
@@ -145,7 +151,13 @@ impl LineIndex {
     pub fn position(&self, text: &[u8], offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset); // 1-based
         let start = self.starts[line - 1];
-        (line, String::from_utf8_lossy(&text[start..offset]).chars().count() + 1)
+        (
+            line,
+            String::from_utf8_lossy(&text[start..offset])
+                .chars()
+                .count()
+                + 1,
+        )
     }
 
     /// Byte span of 1-based `line`, without its terminator.
@@ -164,7 +176,13 @@ const SNIPPET_MAX: usize = 160;
 
 /// The source line `line`, with every match on it replaced by its redacted form, trimmed and cut
 /// to [`SNIPPET_MAX`] characters around the first secret on the line.
-fn snippet(text: &[u8], lines: &LineIndex, line: usize, matches: &[Match], redacted: &[String]) -> String {
+fn snippet(
+    text: &[u8],
+    lines: &LineIndex,
+    line: usize,
+    matches: &[Match],
+    redacted: &[String],
+) -> String {
     let (ls, le) = lines.span(text, line);
     let mut out = String::with_capacity(le - ls);
     let mut pos = ls;
@@ -194,7 +212,9 @@ fn snippet(text: &[u8], lines: &LineIndex, line: usize, matches: &[Match], redac
         return chars.into_iter().collect();
     }
     let at = first_secret.map_or(0, |f| f.saturating_sub(lead));
-    let from = at.saturating_sub(SNIPPET_MAX / 3).min(chars.len() - SNIPPET_MAX);
+    let from = at
+        .saturating_sub(SNIPPET_MAX / 3)
+        .min(chars.len() - SNIPPET_MAX);
     let mut s = String::new();
     if from > 0 {
         s.push('…');
@@ -240,7 +260,11 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
     h.update(path.as_bytes());
     h.update([0]);
     h.update(secret);
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -266,8 +290,16 @@ mod tests {
     #[test]
     fn redaction_table() {
         let cases: &[(&[&str], &str, &str)] = &[
-            (&["sk-proj-", "sk-"], "sk-proj-abcdefghijklmnopqrstuvwxyz0123", "sk-proj-*****0123"),
-            (&["hf_"], "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH", "hf_*****EFGH"),
+            (
+                &["sk-proj-", "sk-"],
+                "sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+                "sk-proj-*****0123",
+            ),
+            (
+                &["hf_"],
+                "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH",
+                "hf_*****EFGH",
+            ),
             (&["password"], "q8Zr2LwP0vYt9KxBmm", "q8Zr*****xBmm"),
             (&["password"], "hunter2!x", "hu*****"),
             (&["password"], "abc", "*****"),

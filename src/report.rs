@@ -24,12 +24,21 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
 /// Human-readable report: one block per finding, then the summary.
-pub fn text(w: &mut dyn Write, findings: &[Finding], summary: &Summary, opts: ReportOptions) -> io::Result<()> {
+pub fn text(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    summary: &Summary,
+    opts: ReportOptions,
+) -> io::Result<()> {
     let st = Style { on: opts.color };
     for f in findings {
         writeln!(
@@ -41,19 +50,45 @@ pub fn text(w: &mut dyn Write, findings: &[Finding], summary: &Summary, opts: Re
         )?;
         match &f.secret {
             Some(s) => writeln!(w, "    secret  {}", escape(s))?,
-            None => writeln!(w, "    secret  {}", st.paint("33", &escape(&f.secret_redacted)))?,
+            None => writeln!(
+                w,
+                "    secret  {}",
+                st.paint("33", &escape(&f.secret_redacted))
+            )?,
         }
         writeln!(w, "    line    {}", escape(&f.snippet))?;
-        let mut fix = f.remediation.lines();
-        if let Some(first) = fix.next() {
-            writeln!(w, "    fix     {}", first.trim())?;
-            for more in fix {
-                writeln!(w, "            {}", more.trim())?;
-            }
+        for (i, line) in wrap(&f.remediation, FIX_WIDTH).iter().enumerate() {
+            writeln!(
+                w,
+                "    {}{line}",
+                if i == 0 { "fix     " } else { "        " }
+            )?;
         }
         writeln!(w)?;
     }
     summary_line(w, summary, &st)
+}
+
+/// Width the remediation text is wrapped to.
+const FIX_WIDTH: usize = 88;
+
+/// Splits `text` into lines of at most `width` characters at spaces (a longer word stands alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
@@ -62,7 +97,11 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     } else {
         st.paint(
             "1;31",
-            &format!("{} in {}", plural(s.findings, "finding"), plural(s.files_with_findings, "file")),
+            &format!(
+                "{} in {}",
+                plural(s.findings, "finding"),
+                plural(s.files_with_findings, "file")
+            ),
         )
     };
     let mut skipped = Vec::new();
@@ -89,13 +128,20 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     }
     writeln!(w, "{line}")?;
     if s.findings > 0 {
-        writeln!(w, "caulk: rotate each secret first — deleting it from the file does not revoke it.")?;
+        writeln!(
+            w,
+            "caulk: rotate each secret first — deleting it from the file does not revoke it."
+        )?;
     }
     Ok(())
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// `1.5 MiB`, `340 B`.
@@ -123,19 +169,42 @@ struct JsonReport<'a> {
 
 /// The JSON report: `{version, findings, summary, errors}`; documented in the README, changed
 /// only by adding fields.
-pub fn json(w: &mut dyn Write, findings: &[Finding], summary: &Summary, errors: &[String]) -> io::Result<()> {
-    let report = JsonReport { version: env!("CARGO_PKG_VERSION"), findings, summary, errors };
+pub fn json(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    summary: &Summary,
+    errors: &[String],
+) -> io::Result<()> {
+    let report = JsonReport {
+        version: env!("CARGO_PKG_VERSION"),
+        findings,
+        summary,
+        errors,
+    };
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::human_bytes;
+    use super::{human_bytes, wrap};
+
+    #[test]
+    fn wrap_table() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("", 4), Vec::<String>::new());
+        assert_eq!(wrap("toolongword x", 4), ["toolongword", "x"]);
+    }
 
     #[test]
     fn human_bytes_table() {
-        for (n, want) in [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (5 << 20, "5.0 MiB")] {
+        for (n, want) in [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (5 << 20, "5.0 MiB"),
+        ] {
             assert_eq!(human_bytes(n), want);
         }
     }

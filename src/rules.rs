@@ -15,14 +15,26 @@ use serde::{Deserialize, Serialize};
 /// The built-in rule files, embedded at build time: (file name, contents).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("rules/openai.toml", include_str!("../rules/openai.toml")),
-    ("rules/anthropic.toml", include_str!("../rules/anthropic.toml")),
-    ("rules/huggingface.toml", include_str!("../rules/huggingface.toml")),
+    (
+        "rules/anthropic.toml",
+        include_str!("../rules/anthropic.toml"),
+    ),
+    (
+        "rules/huggingface.toml",
+        include_str!("../rules/huggingface.toml"),
+    ),
     ("rules/aws.toml", include_str!("../rules/aws.toml")),
     ("rules/github.toml", include_str!("../rules/github.toml")),
     ("rules/google.toml", include_str!("../rules/google.toml")),
-    ("rules/replicate.toml", include_str!("../rules/replicate.toml")),
+    (
+        "rules/replicate.toml",
+        include_str!("../rules/replicate.toml"),
+    ),
     ("rules/groq.toml", include_str!("../rules/groq.toml")),
-    ("rules/private-key.toml", include_str!("../rules/private-key.toml")),
+    (
+        "rules/private-key.toml",
+        include_str!("../rules/private-key.toml"),
+    ),
     ("rules/generic.toml", include_str!("../rules/generic.toml")),
 ];
 
@@ -161,7 +173,9 @@ impl Ruleset {
                 bail!("{o}: rule has no examples; add at least one to `examples`");
             }
             if r.negative_examples.is_empty() {
-                bail!("{o}: rule has no negative examples; add at least one to `negative_examples`");
+                bail!(
+                    "{o}: rule has no negative examples; add at least one to `negative_examples`"
+                );
             }
             if let Some(e) = r.entropy
                 && !(0.0..=8.0).contains(&e)
@@ -180,9 +194,8 @@ impl Ruleset {
                 bail!("no rule has the id `{id}` (list them with `caulk rules`)");
             }
         }
-        self.rules.retain(|r| {
-            (only.is_empty() || only.contains(&r.id)) && !skip.contains(&r.id)
-        });
+        self.rules
+            .retain(|r| (only.is_empty() || only.contains(&r.id)) && !skip.contains(&r.id));
         if self.rules.is_empty() {
             bail!("--rule/--skip-rule left no rule to run");
         }
@@ -235,7 +248,9 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Folds a multi-line parser message into one line.
@@ -285,10 +300,16 @@ negative_examples = ["tk_short"]
     fn invalid_rules_are_named() {
         let cases: &[(&str, &str)] = &[
             ("id = \"t-key\"", "id = \"T_Key\""),
-            ("examples = [{ text = \"x = tk_qmzvbwlx\", secret = \"tk_qmzvbwlx\" }]", ""),
+            (
+                "examples = [{ text = \"x = tk_qmzvbwlx\", secret = \"tk_qmzvbwlx\" }]",
+                "",
+            ),
             ("negative_examples = [\"tk_short\"]", ""),
             ("keywords = [\"tk_\"]", "keywords = []"),
-            ("remediation = \"Rotate it.\"", "remediation = \"Rotate it.\"\ncolour = 1"),
+            (
+                "remediation = \"Rotate it.\"",
+                "remediation = \"Rotate it.\"\ncolour = 1",
+            ),
             ("description = \"Test key\"", "description = \"  \""),
         ];
         let expect = [
@@ -304,7 +325,10 @@ negative_examples = ["tk_short"]
             assert!(err.starts_with(want), "{err:?} should start with {want:?}");
         }
         let dup = format!("{OK}\n{OK}");
-        assert_eq!(load(&dup).unwrap_err().to_string(), "rules/t.toml: t-key: duplicate rule id");
+        assert_eq!(
+            load(&dup).unwrap_err().to_string(),
+            "rules/t.toml: t-key: duplicate rule id"
+        );
     }
 
     #[test]
@@ -312,13 +336,18 @@ negative_examples = ["tk_short"]
         let set = load(&OK.replace("tk_[a-z]{8}", "tk_[a-z")).unwrap();
         let failures = set.check();
         assert_eq!(failures.len(), 1);
-        assert!(failures[0].starts_with("rules/t.toml: t-key: regex does not compile"), "{failures:?}");
+        assert!(
+            failures[0].starts_with("rules/t.toml: t-key: regex does not compile"),
+            "{failures:?}"
+        );
     }
 
     #[test]
     fn check_reports_wrong_example_and_firing_negative() {
-        let set = load(&OK.replace("secret = \"tk_qmzvbwlx\"", "secret = \"tk_qmzvbwlX\"")
-            .replace("[\"tk_short\"]", "[\"tk_qwertyui\"]"))
+        let set = load(
+            &OK.replace("secret = \"tk_qmzvbwlx\"", "secret = \"tk_qmzvbwlX\"")
+                .replace("[\"tk_short\"]", "[\"tk_qwertyui\"]"),
+        )
         .unwrap();
         let failures = set.check();
         assert_eq!(failures.len(), 2, "{failures:?}");

@@ -91,7 +91,10 @@ impl Shared {
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
         match engine.scan(text) {
             Ok(matches) if !matches.is_empty() => {
-                let origin = Origin { path: path.into(), line_offset: 0 };
+                let origin = Origin {
+                    path: path.into(),
+                    line_offset: 0,
+                };
                 let found = finding::findings(engine, text, &matches, &origin);
                 self.findings.lock().unwrap().extend(found);
             }
@@ -139,7 +142,9 @@ fn io_reason(e: &std::io::Error) -> String {
 /// The path as shown in reports: lossy UTF-8, without a leading `./`.
 fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
-    s.strip_prefix("./").map(str::to_string).unwrap_or_else(|| s.into_owned())
+    s.strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or_else(|| s.into_owned())
 }
 
 /// Scans the paths of `opts` with `engine`.
@@ -180,7 +185,11 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         errors: errors.len(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
-    ScanResult { findings, summary, errors }
+    ScanResult {
+        findings,
+        summary,
+        errors,
+    }
 }
 
 fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared) {
@@ -225,7 +234,9 @@ fn walk_error(err: &ignore::Error) -> String {
     fn path_of(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
             _ => None,
         }
     }

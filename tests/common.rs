@@ -1,0 +1,90 @@
+//! Helpers shared by the CLI tests: the real binary, JSON output parsing, temp trees.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The caulk binary built by cargo for this test run, with colour and locale noise removed.
+pub fn caulk() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_caulk"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// Runs `caulk scan ARGS --format json` in `dir`, returns (exit code, parsed report, stderr).
+pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = caulk()
+        .current_dir(dir)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (
+        out.status.code().unwrap(),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// (path, line, column, rule_id) of each finding, in report order.
+pub fn positions(report: &Value) -> Vec<(String, u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The repository root (where `fixtures/` lives).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes `files` (relative path, contents) under `dir`.
+pub fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
+    for (rel, contents) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+}
+
+/// Runs git in `dir`, panicking on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let st = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+/// Fake, format-valid keys for tests built at run time (see benches/fakekeys.py).
+pub const HF_KEY: &str = "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";
+pub const GROQ_KEY: &str = "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";
+pub const OPENAI_KEY: &str = "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";

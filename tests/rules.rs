@@ -1,0 +1,67 @@
+//! Every built-in rule proves itself: its examples yield exactly their secrets and its negative
+//! examples stay quiet, through the whole engine (prefilter and filters included).
+
+mod common;
+
+use caulk::rules::Ruleset;
+use common::caulk;
+use predicates::prelude::*;
+
+#[test]
+fn every_builtin_rule_passes_its_examples() {
+    let set = Ruleset::builtin().unwrap();
+    let failures = set.check();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for r in &set.rules {
+        assert!(
+            !r.examples.is_empty() && !r.negative_examples.is_empty(),
+            "{}",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn rules_check_command_passes() {
+    caulk().args(["rules", "--check"]).assert().code(0).stdout(
+        predicate::str::is_match(r"^caulk: \d+ rules compile; all \d+ examples pass\n$").unwrap(),
+    );
+}
+
+#[test]
+fn rules_lists_ids_descriptions_and_keywords() {
+    caulk()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("openai-api-key"))
+        .stdout(predicate::str::contains("Hugging Face access token  [hf_]"));
+    let out = caulk()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = v.as_array().unwrap();
+    assert_eq!(rules.len(), Ruleset::builtin().unwrap().rules.len());
+    for r in rules {
+        for key in ["id", "description", "keywords", "regex", "remediation"] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+    }
+}
+
+/// Each rule file in `rules/` is embedded: a new file that is not listed would silently not run.
+#[test]
+fn every_rule_file_is_embedded() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
+        .unwrap()
+        .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = caulk::rules::BUILTIN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded);
+}

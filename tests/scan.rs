@@ -1,0 +1,460 @@
+//! `caulk scan` end to end: the real binary over real files.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// Every planted secret of the demo, with its exact position.
+const DEMO: &[(&str, u64, u64, &str)] = &[
+    ("fixtures/demo/.env", 2, 16, "openai-api-key"),
+    ("fixtures/demo/.env", 3, 10, "huggingface-token"),
+    ("fixtures/demo/.env", 4, 19, "aws-access-key-id"),
+    ("fixtures/demo/.env", 5, 23, "aws-secret-access-key"),
+    (
+        "fixtures/demo/config/experiment.yaml",
+        8,
+        22,
+        "generic-secret-env",
+    ),
+    (
+        "fixtures/demo/config/experiment.yaml",
+        10,
+        20,
+        "google-api-key",
+    ),
+    ("fixtures/demo/deploy/id_rsa", 2, 1, "private-key"),
+    ("fixtures/demo/requirements.txt", 4, 13, "github-token"),
+    (
+        "fixtures/demo/scripts/run_eval.sh",
+        3,
+        28,
+        "replicate-api-token",
+    ),
+    ("fixtures/demo/scripts/run_eval.sh", 4, 21, "groq-api-key"),
+    ("fixtures/demo/train.py", 11, 38, "anthropic-api-key"),
+    (
+        "fixtures/demo/train.py",
+        13,
+        71,
+        "generic-secret-assignment",
+    ),
+];
+
+fn owned(want: &[(&str, u64, u64, &str)]) -> Vec<(String, u64, u64, String)> {
+    want.iter()
+        .map(|(p, l, c, r)| (p.to_string(), *l, *c, r.to_string()))
+        .collect()
+}
+
+/// The full secrets of the demo, read with `--show-secrets`.
+fn demo_secrets() -> Vec<String> {
+    let (_, report, _) = scan_json(root(), &["fixtures/demo", "--show-secrets"]);
+    let secrets: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(secrets.len(), DEMO.len());
+    secrets
+}
+
+#[test]
+fn demo_finds_every_planted_secret_at_its_position() {
+    let (code, report, stderr) = scan_json(root(), &["fixtures/demo"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(positions(&report), owned(DEMO));
+    let s = &report["summary"];
+    assert_eq!(s["findings"], 12);
+    assert_eq!(s["files_with_findings"], 6);
+    assert_eq!(s["files_scanned"], 8);
+    let f = &report["findings"][0];
+    for key in [
+        "description",
+        "end_line",
+        "end_column",
+        "secret_redacted",
+        "fingerprint",
+        "remediation",
+        "snippet",
+    ] {
+        assert!(!f[key].is_null(), "{key} missing");
+    }
+    assert!(f["commit"].is_null() && f["notebook"].is_null());
+    assert!(
+        f.get("secret").is_none(),
+        "secret must be absent without --show-secrets"
+    );
+    assert_eq!(
+        f["end_column"].as_u64().unwrap() - f["column"].as_u64().unwrap(),
+        164,
+        "sk-proj- key length"
+    );
+}
+
+#[test]
+fn text_report_names_position_rule_redaction_and_fix() {
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo/train.py"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "fixtures/demo/train.py:11:38  anthropic-api-key (Anthropic API key)",
+        ))
+        .stdout(predicate::str::contains("secret  sk-ant-api03-*****umAA"))
+        .stdout(predicate::str::contains(
+            r#"line    judge = anthropic.Anthropic(api_key="sk-ant-api03-*****umAA")"#,
+        ))
+        .stdout(predicate::str::contains(
+            "fix     Delete the key at console.anthropic.com",
+        ))
+        .stdout(predicate::str::contains(
+            "caulk: 2 findings in 1 file; scanned 1 file (655 B) in",
+        ));
+}
+
+#[test]
+fn no_output_shows_a_full_secret_without_show_secrets() {
+    let secrets = demo_secrets();
+    for format in ["text", "json"] {
+        for extra in [&[][..], &["-q"][..], &["-j", "1"][..]] {
+            let out = caulk()
+                .current_dir(root())
+                .args(["scan", "fixtures/demo", "--format", format])
+                .args(extra)
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for s in &secrets {
+                // No full secret, nor any 12-character piece of one beyond the shown prefix/suffix.
+                let core = &s[s.len() / 2 - 6..s.len() / 2 + 6];
+                assert!(
+                    !all.contains(s.as_str()) && !all.contains(core),
+                    "{format} {extra:?} leaks {core}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn show_secrets_prints_them() {
+    let secrets = demo_secrets();
+    let out = caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--show-secrets"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for s in secrets.iter().filter(|s| !s.contains('\n')) {
+        assert!(text.contains(s.as_str()), "missing {s}");
+    }
+}
+
+#[test]
+fn two_secrets_on_one_line_are_both_masked_in_each_snippet() {
+    let dir = TempDir::new().unwrap();
+    let line = format!("keys = ['{HF_KEY}', '{GROQ_KEY}']\n");
+    write_tree(dir.path(), &[("keys.py", line.as_bytes())]);
+    let (code, report, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    let snippets: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["snippet"].as_str().unwrap())
+        .collect();
+    assert_eq!(snippets, ["keys = ['hf_*****rgOQ', 'gsk_*****J7ut']"; 2]);
+}
+
+#[test]
+fn clean_tree_exits_zero() {
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/clean"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "caulk: no secrets found; scanned 3 files",
+        ));
+}
+
+#[test]
+fn binary_and_oversized_files_are_skipped_and_counted() {
+    let dir = TempDir::new().unwrap();
+    let mut binary = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    binary.extend_from_slice(HF_KEY.as_bytes());
+    let big = format!("{}\nHF_TOKEN={HF_KEY}\n", "x = 1\n".repeat(400));
+    write_tree(
+        dir.path(),
+        &[
+            ("weights.png", &binary),
+            ("big.log", big.as_bytes()),
+            ("small.py", b"x = 1\n"),
+        ],
+    );
+    let (code, report, _) = scan_json(dir.path(), &[".", "--max-file-size", "1K"]);
+    assert_eq!(code, 0);
+    let s = &report["summary"];
+    assert_eq!(
+        (
+            s["files_scanned"].as_u64(),
+            s["skipped_binary"].as_u64(),
+            s["skipped_too_large"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    // With the default limit the large file is scanned.
+    let (code, report, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        positions(&report),
+        vec![("big.log".into(), 402, 10, "huggingface-token".into())]
+    );
+    caulk()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--max-file-size", "1K"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "skipped 1 binary, 1 over the size limit",
+        ));
+}
+
+#[test]
+fn non_utf8_crlf_and_lone_cr_files_keep_their_positions() {
+    let (code, report, _) = scan_json(root(), &["fixtures/encoding"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        positions(&report),
+        owned(&[
+            ("fixtures/encoding/crlf.env", 4, 19, "aws-access-key-id"),
+            ("fixtures/encoding/latin1.py", 3, 15, "huggingface-token"),
+            ("fixtures/encoding/oldmac.txt", 3, 14, "groq-api-key"),
+        ])
+    );
+    for f in report["findings"].as_array().unwrap() {
+        assert!(!f["snippet"].as_str().unwrap().contains('\r'));
+    }
+}
+
+#[test]
+fn missing_path_is_an_error_naming_it() {
+    caulk()
+        .current_dir(root())
+        .args(["scan", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "caulk: no/such/dir: No such file or directory",
+        ));
+    // Findings elsewhere still exit 1 (they block too, and say more), and the error is named.
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo/.env", "no/such/file"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no/such/file"));
+}
+
+#[test]
+fn unreadable_file_is_named_and_exits_nonzero() {
+    let dir = TempDir::new().unwrap();
+    write_tree(dir.path(), &[("ok.py", b"x = 1\n")]);
+    // A link whose target is gone: followed, it cannot be read (this works as root too).
+    std::os::unix::fs::symlink("/nonexistent/caulk-target", dir.path().join("broken.env")).unwrap();
+    let (code, report, stderr) = scan_json(dir.path(), &[".", "--follow"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("caulk: broken.env: No such file or directory"),
+        "{stderr}"
+    );
+    assert_eq!(report["errors"][0], "broken.env: No such file or directory");
+    assert_eq!(report["summary"]["errors"], 1);
+    // A file without read permission, where permissions apply (not as root).
+    let p = dir.path().join("secret.env");
+    std::fs::write(&p, "x=1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&p).is_err() {
+        let (code, _, stderr) = scan_json(dir.path(), &["."]);
+        assert_eq!(code, 2);
+        assert!(
+            stderr.contains("caulk: secret.env: Permission denied"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn stdin_is_scanned() {
+    caulk()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(format!("print('hello')\nexport GROQ_API_KEY={GROQ_KEY}\n"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(r#""path": "<stdin>""#))
+        .stdout(predicate::str::contains(r#""line": 2"#))
+        .stdout(predicate::str::contains(r#""column": 21"#));
+}
+
+#[test]
+fn thread_counts_give_identical_output() {
+    let run = |j: &str| {
+        let out = caulk()
+            .current_dir(root())
+            .args(["scan", "fixtures", "--format", "json", "-j", j])
+            .output()
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["summary"]["elapsed_ms"] = 0.into();
+        v
+    };
+    let one = run("1");
+    assert!(one["findings"].as_array().unwrap().len() >= 15);
+    assert_eq!(one, run("8"));
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    caulk().args(["scan", "--frobnicate"]).assert().code(2);
+    caulk().args(["scan", "--format", "xml"]).assert().code(2);
+    caulk()
+        .args(["scan", "--max-file-size", "lots"])
+        .assert()
+        .code(2);
+    caulk().assert().code(2);
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--rule", "opneai-api-key"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no rule has the id `opneai-api-key`",
+        ));
+}
+
+#[test]
+fn rule_selection() {
+    let (code, report, _) = scan_json(
+        root(),
+        &[
+            "fixtures/demo",
+            "--rule",
+            "aws-access-key-id",
+            "--rule",
+            "groq-api-key",
+        ],
+    );
+    assert_eq!(code, 1);
+    let rules: Vec<String> = positions(&report).into_iter().map(|p| p.3).collect();
+    assert_eq!(rules, ["aws-access-key-id", "groq-api-key"]);
+    let (_, report, _) = scan_json(root(), &["fixtures/demo", "--skip-rule", "private-key"]);
+    assert_eq!(report["findings"].as_array().unwrap().len(), DEMO.len() - 1);
+}
+
+#[test]
+fn output_file_and_quiet() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("report.json");
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--format", "json", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["summary"]["findings"], 12);
+    caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "-q"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn gitignore_is_respected_in_a_work_tree_but_named_paths_are_scanned() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let env = format!("OPENAI_API_KEY={OPENAI_KEY}\n");
+    write_tree(
+        d,
+        &[
+            (".gitignore", b"secrets.env\nbuild/\n"),
+            ("secrets.env", env.as_bytes()),
+            ("build/out.txt", env.as_bytes()),
+            (
+                ".hidden/.netrc",
+                format!("machine x login y password {HF_KEY}\n").as_bytes(),
+            ),
+            ("src/app.py", b"print(1)\n"),
+        ],
+    );
+    git(d, &["init", "-q"]);
+    // A key inside .git/ itself is never scanned.
+    write_tree(d, &[(".git/description", env.as_bytes())]);
+    let (_, report, _) = scan_json(d, &[]);
+    assert_eq!(
+        positions(&report),
+        vec![(".hidden/.netrc".into(), 1, 28, "huggingface-token".into())]
+    );
+    let (_, report, _) = scan_json(d, &["--no-ignore"]);
+    let paths: Vec<String> = positions(&report).into_iter().map(|p| p.0).collect();
+    assert_eq!(paths, [".hidden/.netrc", "build/out.txt", "secrets.env"]);
+    let (code, report, _) = scan_json(d, &["secrets.env"]);
+    assert_eq!(
+        (code, positions(&report).len()),
+        (1, 1),
+        "a named file is scanned even if ignored"
+    );
+}
+
+#[test]
+fn symlinks_are_not_followed_unless_asked() {
+    let dir = TempDir::new().unwrap();
+    let outside = TempDir::new().unwrap();
+    write_tree(
+        outside.path(),
+        &[("leak.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())],
+    );
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+    let (code, report, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["skipped_other"], 1);
+    let (code, _, _) = scan_json(dir.path(), &[".", "--follow"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    let dir = TempDir::new().unwrap();
+    let name = "evil\x1b[2K\rcaulk: no secrets found\x07.env";
+    write_tree(
+        dir.path(),
+        &[(name, format!("HF_TOKEN={HF_KEY}\n").as_bytes())],
+    );
+    let out = caulk()
+        .current_dir(dir.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !stdout.contains('\x1b') && !stdout.contains('\r') && !stdout.contains('\x07'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains(r"evil\x1b[2K\x0dcaulk: no secrets found\x07.env:1:10"),
+        "{stdout}"
+    );
+}
