@@ -43,7 +43,8 @@ pub struct Compiled {
 pub struct Engine {
     rules: Vec<Rule>,
     prefilter: AhoCorasick,
-    /// For each prefilter pattern, the rules that listed it as a keyword.
+    /// For each prefilter pattern, the rules that listed it (or, in a leftmost-longest search,
+    /// a keyword inside it) as a keyword.
     pattern_rules: Vec<Vec<usize>>,
     compiled: Vec<OnceLock<Result<Compiled, String>>>,
 }
@@ -69,9 +70,24 @@ impl Engine {
                 }
             }
         }
+        // The search below reports, at each position where keywords start, only the longest;
+        // the keywords inside it are credited through `pattern_rules`.
+        let direct = pattern_rules.clone();
+        for (p, outer) in patterns.iter().enumerate() {
+            for (q, inner) in patterns.iter().enumerate() {
+                if p != q && outer.contains(inner.as_str()) {
+                    for &r in &direct[q] {
+                        if !pattern_rules[p].contains(&r) {
+                            pattern_rules[p].push(r);
+                        }
+                    }
+                }
+            }
+        }
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("keyword automaton");
         let compiled = set.rules.iter().map(|_| OnceLock::new()).collect();
@@ -98,51 +114,58 @@ impl Engine {
 
     /// Indices of the rules whose keywords occur in `text`, in rule order.
     pub fn candidates(&self, text: &[u8]) -> Vec<usize> {
-        let mut hit = vec![false; self.rules.len()];
-        let mut left = self.rules.len();
-        for m in self.prefilter.find_overlapping_iter(text) {
+        let hits = self.keyword_hits(text);
+        (0..hits.len()).filter(|&i| !hits[i].is_empty()).collect()
+    }
+
+    /// For each rule, the byte spans of its keywords in `text`.
+    ///
+    /// A leftmost-longest search, restarted one byte after the start of each match, finds the
+    /// longest keyword at every position where one starts: as complete as an overlapping search
+    /// (shorter keywords inside a longer one are credited by `pattern_rules`), but between hits
+    /// the automaton's SIMD prefilter skips ahead, which an overlapping search cannot.
+    fn keyword_hits(&self, text: &[u8]) -> Vec<Vec<(usize, usize)>> {
+        let mut hits = vec![Vec::new(); self.rules.len()];
+        let mut record = |m: aho_corasick::Match| {
             for &r in &self.pattern_rules[m.pattern().as_usize()] {
-                if !hit[r] {
-                    hit[r] = true;
-                    left -= 1;
-                }
+                hits[r].push((m.start(), m.end()));
             }
-            if left == 0 {
-                break;
+        };
+        let mut at = 0;
+        while at < text.len() {
+            match self
+                .prefilter
+                .find(aho_corasick::Input::new(text).range(at..))
+            {
+                Some(m) => {
+                    record(m);
+                    at = m.start() + 1;
+                }
+                None => break,
             }
         }
-        (0..hit.len()).filter(|&i| hit[i]).collect()
+        hits
     }
 
     /// Finds the secrets in `text`, sorted by position then rule. Fails only when a candidate
     /// rule's regex does not compile (the message names the rule file and id).
+    ///
+    /// A rule's regex runs only where its keywords are: on the lines that hold a keyword (each
+    /// with the line breaks around it, so boundary classes see what they would in the whole
+    /// text), or on the whole text for a `multiline` rule.
     pub fn scan(&self, text: &[u8]) -> Result<Vec<Match>> {
         let mut out = Vec::new();
-        for idx in self.candidates(text) {
+        for (idx, hits) in self.keyword_hits(text).iter().enumerate() {
+            if hits.is_empty() {
+                continue;
+            }
             let c = self.compiled(idx)?;
             let rule = &self.rules[idx];
-            let mut push = |start: usize, end: usize| {
-                let secret = &text[start..end];
-                if start < end && keep(rule, c, secret) {
-                    out.push(Match {
-                        rule: idx,
-                        start,
-                        end,
-                    });
-                }
-            };
-            match c.group {
-                Some(g) => {
-                    for caps in c.regex.captures_iter(text) {
-                        if let Some(s) = caps.get(g) {
-                            push(s.start(), s.end());
-                        }
-                    }
-                }
-                None => {
-                    for m in c.regex.find_iter(text) {
-                        push(m.start(), m.end());
-                    }
+            if rule.multiline {
+                find(rule, c, text, 0, idx, &mut out);
+            } else {
+                for (ws, we) in line_windows(text, hits) {
+                    find(rule, c, &text[ws..we], ws, idx, &mut out);
                 }
             }
         }
@@ -179,6 +202,55 @@ impl Engine {
             true
         });
     }
+}
+
+/// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
+/// secrets that survive the filters.
+fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mut Vec<Match>) {
+    let mut push = |start: usize, end: usize| {
+        if start < end && keep(rule, c, &hay[start..end]) {
+            out.push(Match {
+                rule: idx,
+                start: base + start,
+                end: base + end,
+            });
+        }
+    };
+    match c.group {
+        Some(g) => {
+            for caps in c.regex.captures_iter(hay) {
+                if let Some(s) = caps.get(g) {
+                    push(s.start(), s.end());
+                }
+            }
+        }
+        None => {
+            for m in c.regex.find_iter(hay) {
+                push(m.start(), m.end());
+            }
+        }
+    }
+}
+
+/// The lines holding the keyword spans `hits` (sorted by end), as merged byte windows that
+/// include the line break before and after each line. Lines end at `\n` or `\r`.
+fn line_windows(text: &[u8], hits: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    for &(hs, he) in hits {
+        if let Some(&(_, we)) = windows.last()
+            && hs < we
+            && he <= we
+        {
+            continue; // this keyword's line is already covered
+        }
+        let ws = memchr::memrchr2(b'\n', b'\r', &text[..hs]).unwrap_or(0);
+        let we = memchr::memchr2(b'\n', b'\r', &text[he..]).map_or(text.len(), |i| he + i + 1);
+        match windows.last_mut() {
+            Some(last) if ws <= last.1 => *last = (last.0.min(ws), last.1.max(we)),
+            _ => windows.push((ws, we)),
+        }
+    }
+    windows
 }
 
 fn compile(rule: &Rule) -> Result<Compiled, String> {
@@ -282,6 +354,24 @@ negative_examples = ["x"]
     }
 
     #[test]
+    fn nested_and_partly_overlapping_keywords_credit_every_rule() {
+        let nested = TWO.replace(r#"keywords = ["SECRET"]"#, r#"keywords = ["ak_secret"]"#);
+        assert_eq!(
+            engine(&nested).candidates(b"x ak_secret y"),
+            vec![0, 1],
+            "ak_ inside ak_secret"
+        );
+        let partial = TWO.replace(r#"keywords = ["SECRET"]"#, r#"keywords = ["_secret"]"#);
+        let e = engine(&partial.replace(r#"keywords = ["ak_"]"#, r#"keywords = ["ak_s"]"#));
+        assert_eq!(
+            e.candidates(b"ak_secret"),
+            vec![0, 1],
+            "_secret starts inside ak_s"
+        );
+        assert_eq!(e.candidates(b"AK_S"), vec![0]);
+    }
+
+    #[test]
     fn no_regex_compiles_before_a_keyword_hits() {
         let e = engine(TWO);
         e.scan(b"ak_a1b2c3d4").unwrap();
@@ -310,6 +400,44 @@ negative_examples = ["x"]
                     end: 38
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn line_windows_cover_keyword_lines_with_their_breaks_and_merge() {
+        let text = b"aa\nb KW b\ncc\nKW KW\r\ndd KW";
+        let at = |from: usize| (from, from + 2);
+        // "KW" at 5, 13, 16 and 23.
+        assert_eq!(&text[5..7], b"KW");
+        assert_eq!(&text[13..15], b"KW");
+        assert_eq!(&text[23..25], b"KW");
+        assert_eq!(line_windows(text, &[at(5)]), vec![(2, 10)]);
+        assert_eq!(line_windows(text, &[at(13), at(16)]), vec![(12, 19)]);
+        assert_eq!(
+            line_windows(text, &[at(5), at(13), at(23)]),
+            vec![(2, 10), (12, 25)]
+        );
+        assert_eq!(line_windows(b"KW", &[(0, 2)]), vec![(0, 2)]);
+    }
+
+    #[test]
+    fn a_match_needs_its_keyword_on_its_line_unless_multiline() {
+        let split = TWO.replace(r"secret=(?P<secret>\S+)", r"(?s)secret.=(?P<secret>\S+)");
+        // keyword "secret" on line 1, "=value" on line 2: a line window cannot join them
+        assert!(
+            engine(&split)
+                .scan(b"secret\n=q1w2e3r4")
+                .unwrap()
+                .is_empty()
+        );
+        let multi = split.replace("generic = true", "generic = true\nmultiline = true");
+        assert_eq!(
+            engine(&multi).scan(b"secret\n=q1w2e3r4").unwrap(),
+            vec![Match {
+                rule: 1,
+                start: 8,
+                end: 16
+            }]
         );
     }
 

@@ -279,6 +279,7 @@ mod tests {
             regex: String::new(),
             entropy: None,
             generic: false,
+            multiline: false,
             allowlist: Default::default(),
             remediation: "r".into(),
             examples: vec![],

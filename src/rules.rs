@@ -60,6 +60,10 @@ pub struct Rule {
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entropy: Option<f64>,
+    /// The match may span lines (a PEM block): the regex runs over the whole text instead of
+    /// only the lines that hold a keyword.
+    #[serde(default)]
+    pub multiline: bool,
     /// A generic (context-only) rule yields to a provider rule that finds the same secret.
     #[serde(default)]
     pub generic: bool,

