@@ -13,7 +13,7 @@ use anyhow::{Result, anyhow};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::filters;
-use crate::rules::{Rule, Ruleset};
+use crate::rules::{Rule, Ruleset, one_line};
 
 /// Size limit of one compiled regex; generous, but bounded so a hostile custom rule cannot eat
 /// the machine.
@@ -285,10 +285,6 @@ fn compile(rule: &Rule) -> Result<Compiled, String> {
         allow,
         stopwords,
     })
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether a matched secret survives the filters.

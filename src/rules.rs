@@ -257,8 +257,8 @@ fn is_kebab(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Folds a multi-line parser message into one line.
-fn one_line(s: &str) -> String {
+/// Folds multi-line text (a parser message, a remediation) into one line.
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
