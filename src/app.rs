@@ -44,6 +44,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             f.secret = Some(f.raw_secret.clone());
         }
     }
+    for w in &result.warnings {
+        eprintln!("caulk: warning: {}", escape(w));
+    }
     for e in &result.errors {
         eprintln!("caulk: {}", escape(e));
     }

@@ -18,8 +18,27 @@ use crate::rules::Rule;
 pub struct Origin {
     /// The path as the user named it (or `<stdin>`).
     pub path: Arc<str>,
-    /// Lines before the segment's first line in the original file (0 for a whole file).
-    pub line_offset: usize,
+    /// Notebook coordinates, for a segment of a notebook.
+    pub notebook: Option<NotebookInfo>,
+}
+
+/// How byte offsets in a segment become positions the user sees.
+pub enum Locator<'a> {
+    /// The segment is the file's text (or a part of it after `line_offset` lines).
+    Text {
+        /// Lines of the file before the segment.
+        line_offset: usize,
+    },
+    /// The segment is decoded from `file` (a notebook): `file_offset` maps a segment byte to a
+    /// byte of `file`, whose lines are `lines`.
+    Mapped {
+        /// The file's bytes.
+        file: &'a [u8],
+        /// The file's line starts.
+        lines: &'a LineIndex,
+        /// Segment offset to file offset.
+        file_offset: &'a dyn Fn(usize) -> usize,
+    },
 }
 
 /// The commit that introduced a finding (filled by the git sources).
@@ -32,9 +51,47 @@ pub struct CommitInfo {
 /// Where in a notebook a finding stands (filled by the notebook source).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NotebookInfo {
-    /// 0-based cell index.
-    pub cell: usize,
+    /// 0-based cell index (nbformat's); null for the notebook's own metadata.
+    pub cell: Option<usize>,
+    /// `code`, `markdown` or `raw`; null for the notebook's own metadata.
+    pub cell_type: Option<String>,
+    /// 0-based output index; null outside outputs.
+    pub output: Option<usize>,
+    /// `stream`, `execute_result`, `display_data` or `error`; null outside outputs.
+    pub output_type: Option<String>,
+    /// The part: `source`, `metadata`, a stream name (`stdout`), a MIME type (`text/html`),
+    /// `ename`, `evalue` or `traceback`.
+    pub field: String,
 }
+
+impl NotebookInfo {
+    /// Whether the text stands in an output (which `caulk strip` removes).
+    pub fn in_output(&self) -> bool {
+        self.output.is_some()
+    }
+
+    /// `cell 4, output 1: stream stdout` (1-based, as a person counts).
+    pub fn label(&self) -> String {
+        match (self.cell, self.output) {
+            (None, _) => format!("notebook {}", self.field),
+            (Some(c), None) => format!("cell {}, {}", c + 1, self.field),
+            (Some(c), Some(o)) => format!(
+                "cell {}, output {}: {} {}",
+                c + 1,
+                o + 1,
+                self.output_type.as_deref().unwrap_or("output"),
+                self.field
+            ),
+        }
+    }
+}
+
+/// What a notebook finding adds to the rule's remediation.
+const FIX_IN_OUTPUT: &str = "This secret was printed into a notebook output: after rotating it, remove the \
+    outputs (`caulk strip FILE`, then `git commit --amend`); if the notebook was pushed, the secret stays in \
+    history until you rewrite it (`git filter-repo --replace-text`) and force-push.";
+const FIX_IN_SOURCE: &str = "In a notebook cell: read the value with os.environ or getpass at run time \
+    instead, and clear the cell's outputs before committing.";
 
 /// One secret found, ready for a reporter.
 #[derive(Debug, Clone, Serialize)]
@@ -84,11 +141,36 @@ impl Finding {
 }
 
 /// Turns an engine's matches in `text` into findings.
-pub fn findings(engine: &Engine, text: &[u8], matches: &[Match], origin: &Origin) -> Vec<Finding> {
+pub fn findings(
+    engine: &Engine,
+    text: &[u8],
+    matches: &[Match],
+    origin: &Origin,
+    loc: &Locator,
+) -> Vec<Finding> {
     if matches.is_empty() {
         return Vec::new();
     }
     let lines = LineIndex::new(text);
+    let position = |off: usize, end: bool| match loc {
+        Locator::Text { line_offset } => {
+            let (l, c) = lines.position(text, off);
+            (l + line_offset, c)
+        }
+        Locator::Mapped {
+            file,
+            lines: file_lines,
+            file_offset,
+        } => {
+            // The end is just past the last byte's source (an escape counts as its first byte).
+            let f = if end && off > 0 {
+                file_offset(off - 1) + 1
+            } else {
+                file_offset(off)
+            };
+            file_lines.position(file, f)
+        }
+    };
     let rules = engine.rules();
     let redacted: Vec<String> = matches
         .iter()
@@ -100,29 +182,35 @@ pub fn findings(engine: &Engine, text: &[u8], matches: &[Match], origin: &Origin
         .map(|(i, m)| {
             let rule = &rules[m.rule];
             let secret = &text[m.start..m.end];
-            let (line, column) = lines.position(text, m.start);
-            let (end_line, end_column) = lines.position(text, m.end);
+            let (line, column) = position(m.start, false);
+            let (end_line, end_column) = position(m.end, true);
+            let snippet_line = lines.position(text, m.start).0;
+            let mut remediation = crate::rules::one_line(&rule.remediation);
+            if let Some(nb) = &origin.notebook {
+                remediation.push(' ');
+                remediation.push_str(&crate::rules::one_line(if nb.in_output() {
+                    FIX_IN_OUTPUT
+                } else {
+                    FIX_IN_SOURCE
+                }));
+            }
             let raw_secret = String::from_utf8_lossy(secret).into_owned();
             Finding {
                 rule_id: rule.id.clone(),
                 description: rule.description.clone(),
                 path: origin.path.to_string(),
-                line: line + origin.line_offset,
+                line,
                 column,
-                end_line: end_line + origin.line_offset,
+                end_line,
                 end_column,
                 secret_redacted: redacted[i].clone(),
                 secret: None,
-                snippet: snippet(text, &lines, line, matches, &redacted),
+                snippet: snippet(text, &lines, snippet_line, matches, &redacted),
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
-                remediation: rule
-                    .remediation
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
                 commit: None,
-                notebook: None,
+                notebook: origin.notebook.clone(),
                 raw_secret,
             }
         })

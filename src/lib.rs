@@ -10,6 +10,7 @@ pub mod engine;
 pub mod exit;
 pub mod filters;
 pub mod finding;
+pub mod notebook;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

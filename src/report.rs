@@ -41,10 +41,20 @@ pub fn text(
 ) -> io::Result<()> {
     let st = Style { on: opts.color };
     for f in findings {
+        let place = match &f.notebook {
+            Some(nb) => format!(
+                "{}:{}:{} ({})",
+                escape(&f.path),
+                f.line,
+                f.column,
+                escape(&nb.label())
+            ),
+            None => format!("{}:{}:{}", escape(&f.path), f.line, f.column),
+        };
         writeln!(
             w,
             "{}  {} {}",
-            st.paint("1", &format!("{}:{}:{}", escape(&f.path), f.line, f.column)),
+            st.paint("1", &place),
             st.paint("1;31", &f.rule_id),
             st.paint("2", &format!("({})", f.description)),
         )?;
@@ -114,14 +124,24 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if s.skipped_other > 0 {
         skipped.push(format!("{} symlinks or special files", s.skipped_other));
     }
+    let notebooks = match s.notebooks {
+        0 => String::new(),
+        n => format!(", {}", plural(n as usize, "notebook")),
+    };
     let mut line = format!(
-        "caulk: {head}; scanned {} ({}) in {} ms",
+        "caulk: {head}; scanned {} ({}{notebooks}) in {} ms",
         plural(s.files_scanned as usize, "file"),
         human_bytes(s.bytes_scanned),
         s.elapsed_ms
     );
     if !skipped.is_empty() {
         line.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if s.notebooks_as_text > 0 {
+        line.push_str(&format!(
+            "; {} not readable as notebooks, scanned as text",
+            plural(s.notebooks_as_text as usize, "file")
+        ));
     }
     if s.errors > 0 {
         line.push_str(&format!("; {} could not be read", plural(s.errors, "path")));

@@ -15,7 +15,8 @@ use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::finding::{self, Finding, Origin};
+use crate::finding::{self, Finding, LineIndex, Locator, Origin};
+use crate::notebook::{self, NotebookKind};
 
 /// Bytes looked at for a NUL when deciding that a file is binary.
 const BINARY_SNIFF: usize = 8192;
@@ -52,6 +53,10 @@ pub struct Summary {
     pub skipped_too_large: u64,
     /// Symbolic links not followed and special files (sockets, FIFOs, devices).
     pub skipped_other: u64,
+    /// Files read as Jupyter notebooks (cells and outputs decoded).
+    pub notebooks: u64,
+    /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
+    pub notebooks_as_text: u64,
     /// Paths that could not be read.
     pub errors: usize,
     /// Wall time of the scan, milliseconds.
@@ -67,13 +72,18 @@ pub struct ScanResult {
     pub summary: Summary,
     /// One line per path that could not be read: `path: reason`.
     pub errors: Vec<String>,
+    /// One line per input read in a degraded way (a notebook scanned as text): `path: reason`.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Default)]
 struct Shared {
     findings: Mutex<Vec<Finding>>,
     errors: Mutex<Vec<String>>,
+    warnings: Mutex<Vec<String>>,
     files: AtomicU64,
+    notebooks: AtomicU64,
+    notebooks_as_text: AtomicU64,
     bytes: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
@@ -85,21 +95,73 @@ impl Shared {
         self.errors.lock().unwrap().push(msg);
     }
 
-    /// Scans one text and records its findings.
-    fn scan_text(&self, engine: &Engine, text: &[u8], path: &str) {
+    /// Scans one input's contents — as a notebook when it is one — and records its findings.
+    fn scan_text(&self, engine: &Engine, text: &[u8], path: &Path, display: &str) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+        let kind = notebook::is_candidate(path, text);
+        if kind != NotebookKind::No {
+            match notebook::segments(text) {
+                Ok(segments) => {
+                    self.notebooks.fetch_add(1, Ordering::Relaxed);
+                    return self.scan_notebook(engine, text, &segments, display);
+                }
+                Err(reason) if kind == NotebookKind::Ipynb => {
+                    self.notebooks_as_text.fetch_add(1, Ordering::Relaxed);
+                    self.warnings
+                        .lock()
+                        .unwrap()
+                        .push(format!("{display}: {reason}; scanned as plain text"));
+                }
+                Err(_) => {}
+            }
+        }
+        let origin = Origin {
+            path: display.into(),
+            notebook: None,
+        };
+        self.scan_segment(engine, text, &origin, &Locator::Text { line_offset: 0 });
+    }
+
+    /// Scans each decoded part of a notebook; positions point into the `.ipynb` file.
+    fn scan_notebook(
+        &self,
+        engine: &Engine,
+        file: &[u8],
+        segments: &[notebook::Segment],
+        display: &str,
+    ) {
+        let path: std::sync::Arc<str> = display.into();
+        let lines = std::cell::OnceCell::new();
+        for seg in segments {
+            let origin = Origin {
+                path: path.clone(),
+                notebook: Some(seg.info.clone()),
+            };
+            let file_offset = |d: usize| seg.file_offset(d);
+            let lines = lines.get_or_init(|| LineIndex::new(file));
+            self.scan_segment(
+                engine,
+                &seg.text,
+                &origin,
+                &Locator::Mapped {
+                    file,
+                    lines,
+                    file_offset: &file_offset,
+                },
+            );
+        }
+    }
+
+    /// Runs the engine over one segment and records its findings.
+    fn scan_segment(&self, engine: &Engine, text: &[u8], origin: &Origin, loc: &Locator) {
         match engine.scan(text) {
             Ok(matches) if !matches.is_empty() => {
-                let origin = Origin {
-                    path: path.into(),
-                    line_offset: 0,
-                };
-                let found = finding::findings(engine, text, &matches, &origin);
+                let found = finding::findings(engine, text, &matches, origin, loc);
                 self.findings.lock().unwrap().extend(found);
             }
             Ok(_) => {}
-            Err(e) => self.error(format!("{path}: {e:#}")),
+            Err(e) => self.error(format!("{}: {e:#}", origin.path)),
         }
     }
 
@@ -126,7 +188,7 @@ impl Shared {
             self.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.scan_text(engine, &buf, display);
+        self.scan_text(engine, &buf, path, display);
     }
 }
 
@@ -156,7 +218,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         if p.as_os_str() == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => shared.scan_text(engine, &buf, "<stdin>"),
+                Ok(_) => shared.scan_text(engine, &buf, Path::new(""), "<stdin>"),
                 Err(e) => shared.error(format!("<stdin>: {}", io_reason(&e))),
             }
         } else if let Err(e) = std::fs::symlink_metadata(p) {
@@ -172,6 +234,8 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = shared.errors.into_inner().unwrap();
     errors.sort();
+    let mut warnings = shared.warnings.into_inner().unwrap();
+    warnings.sort();
     let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     paths.dedup();
     let summary = Summary {
@@ -182,6 +246,8 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         skipped_binary: shared.binary.into_inner(),
         skipped_too_large: shared.too_large.into_inner(),
         skipped_other: shared.other.into_inner(),
+        notebooks: shared.notebooks.into_inner(),
+        notebooks_as_text: shared.notebooks_as_text.into_inner(),
         errors: errors.len(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -189,6 +255,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         findings,
         summary,
         errors,
+        warnings,
     }
 }
 
