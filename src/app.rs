@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, Format, RulesArgs, ScanArgs};
+use crate::cli::{Cli, Command, Format, RulesArgs, ScanArgs, StripArgs};
 use crate::engine::Engine;
 use crate::exit::ExitStatus;
 use crate::report::{self, ReportOptions};
@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules(args) => run_rules(args),
+        Command::Strip(args) => run_strip(args),
     }
 }
 
@@ -66,10 +67,124 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             Format::Json => report::json(w, &result.findings, &result.summary, &result.errors),
         })?;
     }
+    if args.strip_outputs {
+        strip_output_only_notebooks(&result.findings);
+    }
     Ok(ExitStatus::of_scan(
         result.findings.len(),
         result.errors.len(),
     ))
+}
+
+/// `scan --strip-outputs`: strips the notebooks whose findings all lie in outputs.
+fn strip_output_only_notebooks(findings: &[crate::finding::Finding]) {
+    let mut paths: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.notebook.is_some())
+        .map(|f| f.path.as_str())
+        .collect();
+    paths.dedup();
+    for path in paths {
+        let in_output =
+            |f: &&crate::finding::Finding| f.notebook.as_ref().is_some_and(|n| n.in_output());
+        if !findings
+            .iter()
+            .filter(|f| f.path == path)
+            .all(|f| in_output(&f))
+        {
+            eprintln!(
+                "caulk: {}: not stripped: some of its secrets are in cells, not outputs",
+                escape(path)
+            );
+            continue;
+        }
+        let p = std::path::Path::new(path);
+        let res = std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::strip::strip(&t, &Default::default()))
+            .and_then(|new| {
+                new.map_or(Ok(()), |n| write_in_place(p, &n).map_err(|e| e.to_string()))
+            });
+        match res {
+            Ok(()) => eprintln!(
+                "caulk: {}: outputs stripped; rotate its secrets all the same",
+                escape(path)
+            ),
+            Err(e) => eprintln!("caulk: {}: could not strip: {}", escape(path), escape(&e)),
+        }
+    }
+}
+
+/// Replaces `path`'s contents through a temporary file in the same folder, keeping permissions.
+fn write_in_place(path: &std::path::Path, contents: &str) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.caulk-tmp"));
+    std::fs::write(&tmp, contents)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+fn run_strip(args: StripArgs) -> Result<ExitStatus> {
+    let opts = crate::strip::StripOptions::with_extra_keys(&args.extra_keys)
+        .map_err(anyhow::Error::msg)?;
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if p.is_dir() {
+            for entry in ignore::WalkBuilder::new(p).hidden(false).build() {
+                let entry = entry.with_context(|| format!("{}: cannot walk", p.display()))?;
+                let is_nb = entry
+                    .path()
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("ipynb"));
+                if is_nb && entry.file_type().is_some_and(|t| t.is_file()) {
+                    files.push(entry.into_path());
+                }
+            }
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let (mut pending, mut errors) = (0, 0);
+    for f in &files {
+        let shown = escape(&f.to_string_lossy()).into_owned();
+        let outcome = std::fs::read_to_string(f)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|t| crate::strip::strip(&t, &opts));
+        match outcome {
+            Err(e) => {
+                eprintln!("caulk: {shown}: {}", escape(&e));
+                errors += 1;
+            }
+            Ok(None) => {}
+            Ok(Some(_)) if args.check => {
+                println!(
+                    "caulk: {shown}: outputs or metadata to strip (run `caulk strip {shown}`)"
+                );
+                pending += 1;
+            }
+            Ok(Some(new)) => match write_in_place(f, &new) {
+                Ok(()) => println!("caulk: {shown}: stripped"),
+                Err(e) => {
+                    eprintln!("caulk: {shown}: cannot write: {e}");
+                    errors += 1;
+                }
+            },
+        }
+    }
+    Ok(if errors > 0 {
+        ExitStatus::Error
+    } else if pending > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
 }
 
 /// Runs `f` on the report destination: `--output FILE` or standard output.

@@ -22,6 +22,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the built-in rules, or check them with `--check`.
     Rules(RulesArgs),
+    /// Strip outputs, execution counts and churning metadata from notebooks.
+    Strip(StripArgs),
 }
 
 /// Report formats.
@@ -71,6 +73,24 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
     #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// After reporting, strip the outputs of notebooks whose findings all lie in outputs.
+    #[arg(long)]
+    pub strip_outputs: bool,
+}
+
+/// `caulk strip`.
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// Notebooks, or directories to search for `*.ipynb`.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing; list the notebooks that would change and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+    /// More keys to remove, space-separated, as nbstripout spells them:
+    /// `metadata.colab cell.metadata.id`.
+    #[arg(long, value_name = "KEYS")]
+    pub extra_keys: Vec<String>,
 }
 
 /// `caulk rules`.

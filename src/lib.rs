@@ -15,3 +15,4 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod scan;
+pub mod strip;
