@@ -355,11 +355,12 @@ impl Builder {
             let hi = hex(i + 2).unwrap_or(0xfffd);
             let mut len = 6;
             let mut cp = hi;
-            if (0xd800..0xdc00).contains(&hi) && lit.get(i + 6..i + 8) == Some(b"\\u") {
-                if let Some(lo) = hex(i + 8).filter(|lo| (0xdc00..0xe000).contains(lo)) {
-                    cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
-                    len = 12;
-                }
+            if (0xd800..0xdc00).contains(&hi)
+                && lit.get(i + 6..i + 8) == Some(b"\\u")
+                && let Some(lo) = hex(i + 8).filter(|lo| (0xdc00..0xe000).contains(lo))
+            {
+                cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+                len = 12;
             }
             let c = char::from_u32(cp).unwrap_or('\u{fffd}');
             let mut buf = [0; 4];
