@@ -25,6 +25,7 @@ const DEMO: &[(&str, u64, u64, &str)] = &[
         "google-api-key",
     ),
     ("fixtures/demo/deploy/id_rsa", 2, 1, "private-key"),
+    ("fixtures/demo/explore.ipynb", 22, 22, "huggingface-token"),
     ("fixtures/demo/requirements.txt", 4, 13, "github-token"),
     (
         "fixtures/demo/scripts/run_eval.sh",
@@ -67,9 +68,10 @@ fn demo_finds_every_planted_secret_at_its_position() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(positions(&report), owned(DEMO));
     let s = &report["summary"];
-    assert_eq!(s["findings"], 12);
-    assert_eq!(s["files_with_findings"], 6);
-    assert_eq!(s["files_scanned"], 8);
+    assert_eq!(s["findings"], 13);
+    assert_eq!(s["files_with_findings"], 7);
+    assert_eq!(s["files_scanned"], 9);
+    assert_eq!(s["notebooks"], 1);
     let f = &report["findings"][0];
     for key in [
         "description",
@@ -372,7 +374,7 @@ fn output_file_and_quiet() {
         .code(1)
         .stdout("");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(v["summary"]["findings"], 12);
+    assert_eq!(v["summary"]["findings"], 13);
     caulk()
         .current_dir(root())
         .args(["scan", "fixtures/demo", "-q"])
