@@ -95,73 +95,23 @@ impl Shared {
         self.errors.lock().unwrap().push(msg);
     }
 
-    /// Scans one input's contents — as a notebook when it is one — and records its findings.
+    /// Scans one input's contents and records what it gave.
     fn scan_text(&self, engine: &Engine, text: &[u8], path: &Path, display: &str) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-        let kind = notebook::is_candidate(path, text);
-        if kind != NotebookKind::No {
-            match notebook::segments(text) {
-                Ok(segments) => {
-                    self.notebooks.fetch_add(1, Ordering::Relaxed);
-                    return self.scan_notebook(engine, text, &segments, display);
-                }
-                Err(reason) if kind == NotebookKind::Ipynb => {
-                    self.notebooks_as_text.fetch_add(1, Ordering::Relaxed);
-                    self.warnings
-                        .lock()
-                        .unwrap()
-                        .push(format!("{display}: {reason}; scanned as plain text"));
-                }
-                Err(_) => {}
-            }
+        let got = scan_contents(engine, text, path, display);
+        if got.notebook {
+            self.notebooks.fetch_add(1, Ordering::Relaxed);
         }
-        let origin = Origin {
-            path: display.into(),
-            notebook: None,
-        };
-        self.scan_segment(engine, text, &origin, &Locator::Text { line_offset: 0 });
-    }
-
-    /// Scans each decoded part of a notebook; positions point into the `.ipynb` file.
-    fn scan_notebook(
-        &self,
-        engine: &Engine,
-        file: &[u8],
-        segments: &[notebook::Segment],
-        display: &str,
-    ) {
-        let path: std::sync::Arc<str> = display.into();
-        let lines = std::cell::OnceCell::new();
-        for seg in segments {
-            let origin = Origin {
-                path: path.clone(),
-                notebook: Some(seg.info.clone()),
-            };
-            let file_offset = |d: usize| seg.file_offset(d);
-            let lines = lines.get_or_init(|| LineIndex::new(file));
-            self.scan_segment(
-                engine,
-                &seg.text,
-                &origin,
-                &Locator::Mapped {
-                    file,
-                    lines,
-                    file_offset: &file_offset,
-                },
-            );
+        if let Some(w) = got.as_text {
+            self.notebooks_as_text.fetch_add(1, Ordering::Relaxed);
+            self.warnings.lock().unwrap().push(w);
         }
-    }
-
-    /// Runs the engine over one segment and records its findings.
-    fn scan_segment(&self, engine: &Engine, text: &[u8], origin: &Origin, loc: &Locator) {
-        match engine.scan(text) {
-            Ok(matches) if !matches.is_empty() => {
-                let found = finding::findings(engine, text, &matches, origin, loc);
-                self.findings.lock().unwrap().extend(found);
-            }
-            Ok(_) => {}
-            Err(e) => self.error(format!("{}: {e:#}", origin.path)),
+        if let Some(e) = got.error {
+            self.error(e);
+        }
+        if !got.findings.is_empty() {
+            self.findings.lock().unwrap().extend(got.findings);
         }
     }
 
@@ -184,12 +134,90 @@ impl Shared {
             self.too_large.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+        if is_binary(&buf) {
             self.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
         self.scan_text(engine, &buf, path, display);
     }
+}
+
+/// What scanning one input's contents gave.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Findings, in engine order.
+    pub findings: Vec<Finding>,
+    /// The input was read as a notebook.
+    pub notebook: bool,
+    /// A warning when an `.ipynb` did not parse and was scanned as text.
+    pub as_text: Option<String>,
+    /// A rule that could not run (`path: reason`).
+    pub error: Option<String>,
+}
+
+/// Scans the contents of one input (a file, a blob, stdin) named `path` (shown as `display`):
+/// as a notebook when it is one, else as text. Every source — the walker, `staged`, `history` —
+/// comes through here, so they all read notebooks the same way.
+pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -> Scanned {
+    let mut out = Scanned::default();
+    let kind = notebook::is_candidate(path, text);
+    if kind != NotebookKind::No {
+        match notebook::segments(text) {
+            Ok(segments) => {
+                out.notebook = true;
+                let path: std::sync::Arc<str> = display.into();
+                let lines = std::cell::OnceCell::new(); // built only if something is found
+                for seg in &segments {
+                    let matches = match engine.scan(&seg.text) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            out.error = Some(format!("{display}: {e:#}"));
+                            continue;
+                        }
+                    };
+                    if matches.is_empty() {
+                        continue;
+                    }
+                    let origin = Origin {
+                        path: path.clone(),
+                        notebook: Some(seg.info.clone()),
+                    };
+                    let file_offset = |d: usize| seg.file_offset(d);
+                    let lines = lines.get_or_init(|| LineIndex::new(text));
+                    let loc = Locator::Mapped {
+                        file: text,
+                        lines,
+                        file_offset: &file_offset,
+                    };
+                    out.findings.extend(finding::findings(
+                        engine, &seg.text, &matches, &origin, &loc,
+                    ));
+                }
+                return out;
+            }
+            Err(reason) if kind == NotebookKind::Ipynb => {
+                out.as_text = Some(format!("{display}: {reason}; scanned as plain text"));
+            }
+            Err(_) => {}
+        }
+    }
+    match engine.scan(text) {
+        Ok(matches) => {
+            let origin = Origin {
+                path: display.into(),
+                notebook: None,
+            };
+            let loc = Locator::Text { line_offset: 0 };
+            out.findings = finding::findings(engine, text, &matches, &origin, &loc);
+        }
+        Err(e) => out.error = Some(format!("{display}: {e:#}")),
+    }
+    out
+}
+
+/// Whether `buf` looks binary: a NUL byte in its first 8 KiB.
+pub fn is_binary(buf: &[u8]) -> bool {
+    memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
 }
 
 /// A short reason for an I/O error, without the "(os error N)" noise.
