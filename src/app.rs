@@ -7,26 +7,48 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, Format, RulesArgs, ScanArgs, StripArgs};
+use crate::cli::{
+    Cli, Command, CommonArgs, Format, HistoryArgs, ListFormat, RulesArgs, ScanArgs, StagedArgs,
+    StripArgs,
+};
 use crate::engine::Engine;
 use crate::exit::ExitStatus;
+use crate::git;
 use crate::report::{self, ReportOptions};
 use crate::rules::Ruleset;
 use crate::sanitize::escape;
-use crate::scan::{self, ScanOptions};
+use crate::scan::{self, ScanOptions, ScanResult};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Staged(args) => run_staged(args),
+        Command::History(args) => run_history(args),
         Command::Rules(args) => run_rules(args),
         Command::Strip(args) => run_strip(args),
+        Command::InstallHook(args) => {
+            let msg = crate::hook::install(&git::open_repo()?, args.force, args.chain)?;
+            println!("caulk: {msg}");
+            Ok(ExitStatus::Clean)
+        }
+        Command::UninstallHook => {
+            let msg = crate::hook::uninstall(&git::open_repo()?)?;
+            println!("caulk: {msg}");
+            Ok(ExitStatus::Clean)
+        }
     }
 }
 
+/// The engine for the rules the flags select.
+fn engine_for(common: &CommonArgs) -> Result<Engine> {
+    Ok(Engine::new(
+        Ruleset::builtin()?.select(&common.rules, &common.skip_rules)?,
+    ))
+}
+
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
-    let rules = Ruleset::builtin()?.select(&args.rules, &args.skip_rules)?;
-    let engine = Engine::new(rules);
+    let engine = engine_for(&args.common)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -36,11 +58,53 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         paths,
         no_ignore: args.no_ignore,
         follow: args.follow,
-        max_file_size: args.max_file_size,
-        threads: args.threads,
+        max_file_size: args.common.max_file_size,
+        threads: args.common.threads,
     };
     let mut result = scan::scan(&engine, &opts);
-    if args.show_secrets {
+    let status = report(&mut result, &engine, &args.common)?;
+    if args.strip_outputs {
+        strip_output_only_notebooks(&result.findings);
+    }
+    Ok(status)
+}
+
+fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
+    let engine = engine_for(&args.common)?;
+    let mut result = git::staged(
+        &engine,
+        &git::StagedOptions {
+            max_file_size: args.common.max_file_size,
+        },
+    )?;
+    let status = report(&mut result, &engine, &args.common)?;
+    if status == ExitStatus::Findings && !args.common.quiet {
+        eprintln!(
+            "caulk: commit blocked: the staged changes add secrets. Rotate each one, then remove it from \
+             the file (read it from the environment instead) and `git add` again. To commit anyway, knowingly: \
+             `git commit --no-verify` (CI scans the history again)."
+        );
+    }
+    Ok(status)
+}
+
+fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
+    let engine = engine_for(&args.common)?;
+    let opts = git::HistoryOptions {
+        range: args.range.clone(),
+        all: args.all,
+        since_commit: args.since_commit.clone(),
+        max_file_size: args.common.max_file_size,
+        threads: args.common.threads,
+        progress: !args.common.quiet,
+    };
+    let mut result = git::history(&engine, &opts)?;
+    report(&mut result, &engine, &args.common)
+}
+
+/// Prints warnings and errors, writes the report, and turns the result into an exit status.
+fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Result<ExitStatus> {
+    if common.show_secrets {
         for f in &mut result.findings {
             f.secret = Some(f.raw_secret.clone());
         }
@@ -51,24 +115,19 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     for e in &result.errors {
         eprintln!("caulk: {}", escape(e));
     }
-    let color = args.format == Format::Text
-        && !args.no_color
-        && args.output.is_none()
+    let color = common.format == Format::Text
+        && !common.no_color
+        && common.output.is_none()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && io::stdout().is_terminal();
-    if !args.quiet {
-        with_output(args.output.as_ref(), |w| match args.format {
-            Format::Text => report::text(
-                w,
-                &result.findings,
-                &result.summary,
-                ReportOptions { color },
-            ),
-            Format::Json => report::json(w, &result.findings, &result.summary, &result.errors),
+    if !common.quiet || common.output.is_some() {
+        let (findings, summary) = (&result.findings, &result.summary);
+        with_output(common.output.as_ref(), |w| match common.format {
+            Format::Text => report::text(w, findings, summary, ReportOptions { color }),
+            Format::Json => report::json(w, findings, summary, &result.errors),
+            Format::Sarif => report::sarif(w, findings, engine.rules()),
+            Format::Github => report::github(w, findings, summary),
         })?;
-    }
-    if args.strip_outputs {
-        strip_output_only_notebooks(&result.findings);
     }
     Ok(ExitStatus::of_scan(
         result.findings.len(),
@@ -233,11 +292,11 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Clean);
     }
     with_output(None, |w| match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *w, &set.rules)?;
             writeln!(w)
         }
-        Format::Text => {
+        ListFormat::Text => {
             let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &set.rules {
                 writeln!(

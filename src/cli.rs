@@ -22,8 +22,16 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the built-in rules, or check them with `--check`.
     Rules(RulesArgs),
+    /// Scan what is staged for commit: only the lines the commit adds (for a pre-commit hook).
+    Staged(StagedArgs),
+    /// Scan git history: HEAD, `--all` refs, or a range such as `origin/main..HEAD` (for CI).
+    History(HistoryArgs),
     /// Strip outputs, execution counts and churning metadata from notebooks.
     Strip(StripArgs),
+    /// Install a git pre-commit hook that runs `caulk staged`.
+    InstallHook(InstallHookArgs),
+    /// Remove the pre-commit hook caulk installed (and restore a chained one).
+    UninstallHook,
 }
 
 /// Report formats.
@@ -33,13 +41,15 @@ pub enum Format {
     Text,
     /// One JSON object with `findings`, `summary` and `errors`.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (GitHub's upload-sarif).
+    Sarif,
+    /// GitHub Actions workflow commands: one `::error` annotation per finding.
+    Github,
 }
 
-/// `caulk scan`.
+/// Flags every scanning command shares: rules, threads, limits and the report.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
-    /// Files and directories to scan; `-` reads standard input. [default: .]
-    pub paths: Vec<PathBuf>,
+pub struct CommonArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -64,18 +74,63 @@ pub struct ScanArgs {
     /// Print nothing but errors; the exit code tells the result.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// `caulk scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan; `-` reads standard input. [default: .]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
     /// Also scan files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
     /// Follow symbolic links.
     #[arg(short = 'L', long)]
     pub follow: bool,
-    /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
     /// After reporting, strip the outputs of notebooks whose findings all lie in outputs.
     #[arg(long)]
     pub strip_outputs: bool,
+}
+
+/// `caulk staged`.
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `caulk history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A revision range such as `origin/main..HEAD` (a pull request), or one revision. [default: HEAD]
+    pub range: Option<String>,
+    /// Scan the commits reachable from every ref (branches, tags, remotes), not only HEAD.
+    #[arg(long, conflicts_with = "range")]
+    pub all: bool,
+    /// Scan only the commits after this one.
+    #[arg(long, value_name = "SHA")]
+    pub since_commit: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `caulk install-hook`.
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace a pre-commit hook that caulk did not write.
+    #[arg(long, conflicts_with = "chain")]
+    pub force: bool,
+    /// Keep an existing pre-commit hook, running it before caulk.
+    #[arg(long)]
+    pub chain: bool,
 }
 
 /// `caulk strip`.
@@ -93,12 +148,21 @@ pub struct StripArgs {
     pub extra_keys: Vec<String>,
 }
 
+/// Formats of `caulk rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One rule per line: id, description, keywords.
+    Text,
+    /// The rules as JSON.
+    Json,
+}
+
 /// `caulk rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
     /// Compile every rule and run its examples; exit 2 on any failure.
     #[arg(long)]
     pub check: bool,
@@ -155,11 +219,11 @@ mod tests {
             panic!("not scan")
         };
         assert_eq!(a.paths, [PathBuf::from("a"), PathBuf::from("b")]);
-        assert_eq!(a.format, Format::Json);
-        assert_eq!(a.rules, ["x", "y"]);
-        assert_eq!(a.threads, 8);
-        assert!(a.quiet);
-        assert_eq!(a.max_file_size, 10 << 20);
+        assert_eq!(a.common.format, Format::Json);
+        assert_eq!(a.common.rules, ["x", "y"]);
+        assert_eq!(a.common.threads, 8);
+        assert!(a.common.quiet);
+        assert_eq!(a.common.max_file_size, 10 << 20);
     }
 
     #[test]

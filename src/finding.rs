@@ -41,11 +41,17 @@ pub enum Locator<'a> {
     },
 }
 
-/// The commit that introduced a finding (filled by the git sources).
+/// The commit that introduced a finding (filled by `caulk history`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CommitInfo {
     /// Full commit id.
     pub sha: String,
+    /// `Name <email>` of the author.
+    pub author: String,
+    /// Author date, ISO 8601 with the author's offset.
+    pub date: String,
+    /// First line of the commit message.
+    pub message: String,
 }
 
 /// Where in a notebook a finding stands (filled by the notebook source).

@@ -10,6 +10,8 @@ pub mod engine;
 pub mod exit;
 pub mod filters;
 pub mod finding;
+pub mod git;
+pub mod hook;
 pub mod notebook;
 pub mod report;
 pub mod rules;

@@ -67,6 +67,11 @@ pub fn text(
             )?,
         }
         writeln!(w, "    line    {}", escape(&f.snippet))?;
+        if let Some(c) = &f.commit {
+            let short = &c.sha[..12.min(c.sha.len())];
+            let msg = format!("{short} {} {}: {}", c.date, c.author, c.message);
+            writeln!(w, "    commit  {}", escape(&msg))?;
+        }
         for (i, line) in wrap(&f.remediation, FIX_WIDTH).iter().enumerate() {
             writeln!(
                 w,
@@ -128,9 +133,17 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
         0 => String::new(),
         n => format!(", {}", plural(n as usize, "notebook")),
     };
+    let what = if s.commits > 0 {
+        format!(
+            "{} from {}",
+            plural(s.files_scanned as usize, "blob"),
+            plural(s.commits as usize, "commit")
+        )
+    } else {
+        plural(s.files_scanned as usize, "file")
+    };
     let mut line = format!(
-        "caulk: {head}; scanned {} ({}{notebooks}) in {} ms",
-        plural(s.files_scanned as usize, "file"),
+        "caulk: {head}; scanned {what} ({}{notebooks}) in {} ms",
         human_bytes(s.bytes_scanned),
         s.elapsed_ms
     );
@@ -205,9 +218,173 @@ pub fn json(
     writeln!(w)
 }
 
+/// GitHub Actions workflow commands: an `::error` annotation per finding (on the file, line and
+/// column, secret redacted), then the summary as a plain line.
+pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io::Result<()> {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn prop(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    for f in findings {
+        let mut msg = format!(
+            "{}: {}",
+            f.description,
+            f.secret.as_deref().unwrap_or(&f.secret_redacted)
+        );
+        if let Some(nb) = &f.notebook {
+            msg.push_str(&format!(" ({})", nb.label()));
+        }
+        if let Some(c) = &f.commit {
+            msg.push_str(&format!(
+                " — introduced in {} by {} ({})",
+                &c.sha[..12.min(c.sha.len())],
+                c.author,
+                c.date
+            ));
+        }
+        let msg = format!(
+            "{}%0A{}",
+            data(&escape(&msg)),
+            data(&escape(&f.remediation))
+        );
+        writeln!(
+            w,
+            "::error file={},line={},endLine={},col={},endColumn={},title={}::{}",
+            prop(&escape(&f.path)),
+            f.line,
+            f.end_line,
+            f.column,
+            f.end_column,
+            prop(&format!("caulk: {}", f.rule_id)),
+            msg
+        )?;
+    }
+    summary_line(w, summary, &Style { on: false })
+}
+
+/// SARIF 2.1.0: every rule (with its remediation as help), every finding as a result with its
+/// region, the masked snippet and the fingerprint in `partialFingerprints`.
+pub fn sarif(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    rules: &[crate::rules::Rule],
+) -> io::Result<()> {
+    use serde_json::json;
+    let version = env!("CARGO_PKG_VERSION");
+    let rule_index = |id: &str| rules.iter().position(|r| r.id == id);
+    let sarif_rules: Vec<_> = rules
+        .iter()
+        .map(|r| {
+            let help = crate::rules::one_line(&r.remediation);
+            json!({
+                "id": r.id,
+                "name": pascal(&r.id),
+                "shortDescription": {"text": r.description},
+                "fullDescription": {"text": format!("{}: a credential that grants access; found by caulk's `{}` rule.", r.description, r.id)},
+                "help": {"text": help, "markdown": help},
+                "defaultConfiguration": {"level": "error"},
+                "properties": {"tags": ["security", "secret"], "precision": if r.generic { "medium" } else { "high" }, "security-severity": "8.0"}
+            })
+        })
+        .collect();
+    let results: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let mut text = format!(
+                "{}: {}",
+                f.description,
+                f.secret.as_deref().unwrap_or(&f.secret_redacted)
+            );
+            if let Some(nb) = &f.notebook {
+                text.push_str(&format!(" ({})", nb.label()));
+            }
+            text.push_str(&format!(". {}", f.remediation));
+            let mut result = json!({
+                "ruleId": f.rule_id,
+                "level": "error",
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.end_line,
+                            "endColumn": f.end_column,
+                            "snippet": {"text": f.snippet}
+                        }
+                    }
+                }],
+                "partialFingerprints": {"caulk/v1": f.fingerprint},
+                "properties": {"commit": f.commit, "notebook": f.notebook}
+            });
+            if let Some(i) = rule_index(&f.rule_id) {
+                result["ruleIndex"] = json!(i);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "caulk",
+                "version": version,
+                "semanticVersion": version,
+                "rules": sarif_rules
+            }},
+            "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The directory caulk was run from."}}},
+            "results": results
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *w, &log)?;
+    writeln!(w)
+}
+
+/// `openai-api-key` → `OpenaiApiKey`.
+fn pascal(id: &str) -> String {
+    id.split('-')
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A relative path as a URI reference: unreserved characters and `/` kept, the rest
+/// percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, wrap};
+    use super::{human_bytes, pascal, uri, wrap};
+
+    #[test]
+    fn sarif_helpers() {
+        assert_eq!(pascal("openai-api-key"), "OpenaiApiKey");
+        assert_eq!(
+            uri("a b/ключ#1.env"),
+            "a%20b/%D0%BA%D0%BB%D1%8E%D1%87%231.env"
+        );
+    }
 
     #[test]
     fn wrap_table() {

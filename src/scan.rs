@@ -43,8 +43,10 @@ pub struct Summary {
     pub findings: usize,
     /// Distinct paths with at least one finding.
     pub files_with_findings: usize,
-    /// Files (and stdin) read and scanned.
+    /// Files (and stdin), or git blobs, read and scanned.
     pub files_scanned: u64,
+    /// Commits walked (`caulk history`).
+    pub commits: u64,
     /// Bytes scanned.
     pub bytes_scanned: u64,
     /// Files skipped because they look binary (a NUL byte in the first 8 KiB).
@@ -270,6 +272,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         findings: findings.len(),
         files_with_findings: paths.len(),
         files_scanned: shared.files.into_inner(),
+        commits: 0,
         bytes_scanned: shared.bytes.into_inner(),
         skipped_binary: shared.binary.into_inner(),
         skipped_too_large: shared.too_large.into_inner(),

@@ -1,0 +1,510 @@
+//! Git sources: what is staged (for the pre-commit hook) and what history holds (for CI). Both
+//! read blobs from the object database, never the working tree, and hand them to the same
+//! [`scan::scan_contents`] the file walker uses, so notebooks are parsed here too.
+//!
+//! `staged` keeps the findings that stand on lines the commit adds. `history` walks commits
+//! oldest first, notes the first commit and path that brought each blob, scans every distinct blob
+//! once (in parallel, one repository handle per thread), and reports each secret once, with the
+//! commit that introduced it.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Sort};
+use rayon::prelude::*;
+
+use crate::engine::Engine;
+use crate::finding::{CommitInfo, Finding};
+use crate::scan::{self, ScanResult, Summary};
+
+/// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
+/// hook must).
+pub fn open_repo() -> Result<Repository> {
+    Repository::open_from_env().map_err(|e| {
+        if e.code() == ErrorCode::NotFound {
+            anyhow!("not a git repository (or any parent up to the root); run caulk inside a git work tree")
+        } else {
+            anyhow!("cannot open the git repository: {}", e.message())
+        }
+    })
+}
+
+/// A path inside the repository, as text.
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Reads a blob's bytes, or says why it is skipped: `Ok(None)` for binary or oversized blobs
+/// (counted by the caller).
+enum Blob {
+    Text(Vec<u8>),
+    Binary,
+    TooLarge,
+}
+
+fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> {
+    let blob = repo.find_blob(id)?;
+    let content = blob.content();
+    if max > 0 && content.len() as u64 > max {
+        return Ok(Blob::TooLarge);
+    }
+    if scan::is_binary(content) {
+        return Ok(Blob::Binary);
+    }
+    Ok(Blob::Text(content.to_vec()))
+}
+
+/// Options of `caulk staged`.
+#[derive(Debug, Clone)]
+pub struct StagedOptions {
+    /// Blobs larger than this are skipped (0: no limit).
+    pub max_file_size: u64,
+}
+
+/// Scans what is staged: the index against `HEAD` (or the empty tree before the first commit),
+/// keeping the findings that stand on added lines of the staged files.
+pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
+    let started = Instant::now();
+    let repo = open_repo()?;
+    let head_tree = match repo.head() {
+        Ok(head) => Some(
+            head.peel_to_tree()
+                .context("cannot read the tree of HEAD")?,
+        ),
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
+        Err(e) => bail!("cannot read HEAD: {}", e.message()),
+    };
+    // `git commit -a` and `git commit PATH` hand the hook a temporary index in GIT_INDEX_FILE.
+    let index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) => git2::Index::open(Path::new(&p)).with_context(|| {
+            format!(
+                "cannot open the index {} (GIT_INDEX_FILE)",
+                Path::new(&p).display()
+            )
+        })?,
+        None => repo.index().context("cannot read the git index")?,
+    };
+    let mut dopts = DiffOptions::new();
+    dopts.context_lines(0).ignore_submodules(true);
+    let mut diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut dopts))
+        .context("cannot compare the index with HEAD")?;
+    diff.find_similar(Some(git2::DiffFindOptions::new().renames(true)))?;
+
+    let mut result = ScanResult::default();
+    let mut summary = Summary::default();
+    for (i, delta) in diff.deltas().enumerate() {
+        let new = delta.new_file();
+        let status = delta.status();
+        if matches!(
+            status,
+            Delta::Deleted | Delta::Unmodified | Delta::Ignored | Delta::Conflicted
+        ) || matches!(
+            new.mode(),
+            FileMode::Commit | FileMode::Link | FileMode::Unreadable
+        ) {
+            continue;
+        }
+        let Some(path) = new.path() else { continue };
+        let display = path_str(path);
+        let text = match read_blob(&repo, new.id(), opts.max_file_size) {
+            Ok(Blob::Text(t)) => t,
+            Ok(Blob::Binary) => {
+                summary.skipped_binary += 1;
+                continue;
+            }
+            Ok(Blob::TooLarge) => {
+                summary.skipped_too_large += 1;
+                continue;
+            }
+            Err(e) => {
+                result.errors.push(format!(
+                    "{display}: cannot read the staged blob: {}",
+                    e.message()
+                ));
+                continue;
+            }
+        };
+        // A new file adds every line; otherwise ask the diff which lines are added.
+        let added: Option<HashSet<usize>> = match status {
+            Delta::Added | Delta::Untracked | Delta::Copied => None,
+            _ => Some(added_lines(&diff, i)?),
+        };
+        if added.as_ref().is_some_and(HashSet::is_empty) {
+            continue; // a pure rename, or a mode change: nothing new to scan
+        }
+        summary.files_scanned += 1;
+        summary.bytes_scanned += text.len() as u64;
+        let got = scan::scan_contents(engine, &text, path, &display);
+        record(&mut result, &mut summary, got, |f| {
+            added
+                .as_ref()
+                .is_none_or(|a| (f.line..=f.end_line).any(|l| a.contains(&l)))
+        });
+    }
+    finish(&mut result, summary, started);
+    Ok(result)
+}
+
+/// Line numbers (1-based, in the new file) that delta `i` of `diff` adds.
+fn added_lines(diff: &git2::Diff, i: usize) -> Result<HashSet<usize>> {
+    let mut added = HashSet::new();
+    if let Some(patch) = git2::Patch::from_diff(diff, i)? {
+        for h in 0..patch.num_hunks() {
+            for l in 0..patch.num_lines_in_hunk(h)? {
+                let line = patch.line_in_hunk(h, l)?;
+                if line.origin() == '+'
+                    && let Some(n) = line.new_lineno()
+                {
+                    added.insert(n as usize);
+                }
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// Adds what one input gave to the result, keeping the findings `keep` accepts.
+fn record(
+    result: &mut ScanResult,
+    summary: &mut Summary,
+    got: scan::Scanned,
+    keep: impl Fn(&Finding) -> bool,
+) {
+    if got.notebook {
+        summary.notebooks += 1;
+    }
+    if let Some(w) = got.as_text {
+        summary.notebooks_as_text += 1;
+        result.warnings.push(w);
+    }
+    result.errors.extend(got.error);
+    result
+        .findings
+        .extend(got.findings.into_iter().filter(|f| keep(f)));
+}
+
+/// Sorts, counts and times a git scan's result.
+fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
+    result.findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.commit.cmp(&b.commit))
+    });
+    result.errors.sort();
+    result.warnings.sort();
+    let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    summary.findings = result.findings.len();
+    summary.files_with_findings = paths.len();
+    summary.errors = result.errors.len();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    result.summary = summary;
+}
+
+/// Options of `caulk history`.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// A revision range (`origin/main..HEAD`) or a single revision; `HEAD` when absent.
+    pub range: Option<String>,
+    /// Walk every ref, not only `HEAD`.
+    pub all: bool,
+    /// Stop at this commit (it and its ancestors are not scanned).
+    pub since_commit: Option<String>,
+    /// Blobs larger than this are skipped (0: no limit).
+    pub max_file_size: u64,
+    /// Threads for blob scanning (0: one per core).
+    pub threads: usize,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+}
+
+/// The first commit and path that brought a blob.
+struct Origin {
+    commit: usize,
+    path: PathBuf,
+}
+
+/// Scans the blobs that the selected commits brought, each once.
+pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
+    let started = Instant::now();
+    let repo = open_repo()?;
+    let commits = select_commits(&repo, opts)?;
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut blobs: Vec<(Oid, Origin)> = Vec::new();
+    let mut dopts = DiffOptions::new();
+    dopts.ignore_submodules(true).skip_binary_check(true);
+    for (ci, info) in commits.iter().enumerate() {
+        let commit = repo.find_commit(info.0)?;
+        let tree = commit.tree()?;
+        let parent = match commit.parents().next() {
+            Some(p) => Some(p.tree()?),
+            None => None,
+        };
+        let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut dopts))?;
+        for delta in diff.deltas() {
+            let new = delta.new_file();
+            if matches!(delta.status(), Delta::Deleted)
+                || matches!(new.mode(), FileMode::Commit | FileMode::Link)
+                || !seen.insert(new.id())
+            {
+                continue;
+            }
+            if let Some(path) = new.path() {
+                blobs.push((
+                    new.id(),
+                    Origin {
+                        commit: ci,
+                        path: path.to_path_buf(),
+                    },
+                ));
+            }
+        }
+    }
+
+    let progress = Progress::new(opts.progress, blobs.len() as u64);
+    let git_dir = repo.path().to_path_buf();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
+    // `collect` keeps the order of `blobs`, which is the order of commits, oldest first.
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        blobs
+            .par_iter()
+            .map_init(
+                || Repository::open(&git_dir),
+                |repo, (id, origin)| {
+                    let outcome = match repo.as_ref().map(|r| read_blob(r, *id, opts.max_file_size))
+                    {
+                        Ok(Ok(Blob::Text(t))) => Outcome::Scanned(
+                            t.len(),
+                            scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
+                        ),
+                        Ok(Ok(Blob::Binary)) => Outcome::Binary,
+                        Ok(Ok(Blob::TooLarge)) => Outcome::TooLarge,
+                        Ok(Err(e)) => Outcome::Error(e.message().to_string()),
+                        Err(e) => Outcome::Error(e.message().to_string()),
+                    };
+                    progress.inc();
+                    outcome
+                },
+            )
+            .collect()
+    });
+    progress.finish();
+
+    let infos: Vec<CommitInfo> = commits.into_iter().map(|c| c.1).collect();
+    let mut result = ScanResult::default();
+    let mut summary = Summary {
+        commits: infos.len() as u64,
+        ..Summary::default()
+    };
+    let mut reported: HashSet<String> = HashSet::new();
+    for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
+        match outcome {
+            Outcome::Binary => summary.skipped_binary += 1,
+            Outcome::TooLarge => summary.skipped_too_large += 1,
+            Outcome::Error(e) => result
+                .errors
+                .push(format!("{} (blob {id}): {e}", path_str(&origin.path))),
+            Outcome::Scanned(bytes, mut got) => {
+                summary.files_scanned += 1;
+                summary.bytes_scanned += bytes as u64;
+                for f in &mut got.findings {
+                    f.commit = Some(infos[origin.commit].clone());
+                }
+                // Each secret once per path, with the earliest commit that brought it.
+                got.findings
+                    .retain(|f| reported.insert(f.fingerprint.clone()));
+                record(&mut result, &mut summary, got, |_| true);
+            }
+        }
+    }
+    finish(&mut result, summary, started);
+    Ok(result)
+}
+
+/// What became of one blob.
+enum Outcome {
+    Scanned(usize, scan::Scanned),
+    Binary,
+    TooLarge,
+    Error(String),
+}
+
+/// The commits to scan, oldest first, with what a report says of each.
+fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Vec<(Oid, CommitInfo)>> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let shallow_hint = |what: &str, e: git2::Error| {
+        if repo.is_shallow() {
+            anyhow!(
+                "{what}: {}; this is a shallow clone, which lacks older commits: fetch the full history \
+                 (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)",
+                e.message()
+            )
+        } else {
+            anyhow!("{what}: {}", e.message())
+        }
+    };
+    if opts.all {
+        walk.push_glob("*")
+            .map_err(|e| shallow_hint("cannot list the refs", e))?;
+        if repo.head().is_ok() {
+            walk.push_head()?;
+        }
+    } else {
+        match opts.range.as_deref() {
+            Some(r) if r.contains("..") => {
+                check_range_ends(repo, r)
+                    .map_err(|e| shallow_hint(&format!("unknown revision in `{r}`"), e))?;
+                walk.push_range(r)
+                    .map_err(|e| shallow_hint(&format!("bad range `{r}`"), e))?;
+            }
+            Some(r) => {
+                let obj = repo
+                    .revparse_single(r)
+                    .map_err(|e| shallow_hint(&format!("unknown revision `{r}`"), e))?;
+                walk.push(obj.peel_to_commit()?.id())?;
+            }
+            None => walk.push_head().map_err(|e| match e.code() {
+                ErrorCode::UnbornBranch | ErrorCode::NotFound => {
+                    anyhow!("the repository has no commits yet")
+                }
+                _ => anyhow!("cannot read HEAD: {}", e.message()),
+            })?,
+        }
+    }
+    if let Some(since) = &opts.since_commit {
+        let obj = repo.revparse_single(since).map_err(|e| {
+            shallow_hint(&format!("unknown revision `{since}` (--since-commit)"), e)
+        })?;
+        walk.hide(obj.peel_to_commit()?.id())?;
+    }
+    let mut out = Vec::new();
+    for id in walk {
+        let id = id.map_err(|e| shallow_hint("cannot walk the history", e))?;
+        let c = repo.find_commit(id)?;
+        let author = c.author();
+        let info = CommitInfo {
+            sha: id.to_string(),
+            author: format!(
+                "{} <{}>",
+                author.name().unwrap_or("?"),
+                author.email().unwrap_or("?")
+            ),
+            date: iso8601(c.time()),
+            message: c
+                .summary_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+        };
+        out.push((id, info));
+    }
+    Ok(out)
+}
+
+/// Resolves both ends of `a..b` (or `a...b`), so an unknown one is named.
+fn check_range_ends(repo: &Repository, range: &str) -> Result<(), git2::Error> {
+    let parts: Vec<&str> = range
+        .split("..")
+        .map(|p| p.trim_start_matches('.'))
+        .collect();
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        repo.revparse_single(p)
+            .map_err(|e| git2::Error::from_str(&format!("`{p}`: {}", e.message())))?;
+    }
+    Ok(())
+}
+
+/// `2026-11-24T18:43:21+01:00` from a git time.
+pub fn iso8601(t: git2::Time) -> String {
+    let off = t.offset_minutes() as i64;
+    let secs = t.seconds() + off * 60;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let sign = if off < 0 { '-' } else { '+' };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        off.abs() / 60,
+        off.abs() % 60
+    )
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once the scan has run a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Progress {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "caulk: scanning history {bar:30} {pos}/{len} blobs {eta}",
+                )
+                .expect("static template"),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso8601;
+
+    #[test]
+    fn iso8601_table() {
+        let cases = [
+            (0, 0, "1970-01-01T00:00:00+00:00"),
+            (1_795_545_801, 60, "2026-11-24T19:43:21+01:00"),
+            (951_782_400, -300, "2000-02-28T19:00:00-05:00"),
+            (1_709_164_800, 0, "2024-02-29T00:00:00+00:00"),
+        ];
+        for (secs, off, want) in cases {
+            assert_eq!(iso8601(git2::Time::new(secs, off)), want);
+        }
+    }
+}

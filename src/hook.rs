@@ -1,0 +1,151 @@
+//! `caulk install-hook` / `uninstall-hook`: a git pre-commit hook that runs `caulk staged`.
+//!
+//! The hook goes where git looks for it: `core.hooksPath` when set, else the `hooks` folder of the
+//! repository's common git directory (shared by all worktrees). caulk never replaces a hook it
+//! did not write unless told to: `--chain` keeps it and runs it first, `--force` replaces it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use git2::Repository;
+
+/// The line that marks a hook as caulk's own.
+const MARKER: &str = "# caulk pre-commit hook";
+/// Where `--chain` moves the hook it found.
+const CHAINED: &str = "pre-commit.caulk-chained";
+
+/// The folder git runs hooks from.
+pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+    let config = repo.config().context("cannot read the git config")?;
+    if let Ok(p) = config.get_path("core.hooksPath") {
+        if p.is_absolute() {
+            return Ok(p);
+        }
+        // A relative hooksPath is relative to the work tree's top (or the git dir when bare).
+        let base = repo.workdir().unwrap_or_else(|| repo.path());
+        return Ok(base.join(p));
+    }
+    Ok(repo.commondir().join("hooks"))
+}
+
+/// A shell single-quoted string.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn script(chain: bool) -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "caulk".into());
+    let chained = if chain {
+        format!(
+            "# The hook that was here before caulk runs first.\n\"$(dirname \"$0\")/{CHAINED}\" \"$@\" || exit $?\n"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "#!/bin/sh\n{MARKER}: blocks commits that add secrets.\n\
+         # Installed by `caulk install-hook`; remove it with `caulk uninstall-hook`.\n\
+         # Bypass it knowingly with `git commit --no-verify` (CI scans again).\n\
+         {chained}caulk={exe}\n[ -x \"$caulk\" ] || caulk=caulk\nexec \"$caulk\" staged\n",
+        exe = sh_quote(&exe)
+    )
+}
+
+fn is_ours(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
+}
+
+/// Installs the hook; returns what was done, for the user.
+pub fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
+    let dir = hooks_dir(repo)?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create the hooks folder", dir.display()))?;
+    let hook = dir.join("pre-commit");
+    let chained = dir.join(CHAINED);
+    let mut chain_kept = chained.exists();
+    if hook.exists() && !is_ours(&hook) {
+        if chain {
+            if chained.exists() {
+                bail!(
+                    "{}: already exists; remove it or install with --force",
+                    chained.display()
+                );
+            }
+            std::fs::rename(&hook, &chained)
+                .with_context(|| format!("{}: cannot move aside", hook.display()))?;
+            chain_kept = true;
+        } else if !force {
+            bail!(
+                "{}: a pre-commit hook caulk did not write is installed; `caulk install-hook --chain` runs it \
+                 before caulk, `--force` replaces it",
+                hook.display()
+            );
+        }
+    }
+    std::fs::write(&hook, script(chain_kept))
+        .with_context(|| format!("{}: cannot write the hook", hook.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let how = if chain_kept {
+        " (runs the previous hook first)"
+    } else {
+        ""
+    };
+    Ok(format!(
+        "installed {}{how}: commits that add secrets are blocked",
+        hook.display()
+    ))
+}
+
+/// Removes caulk's hook (and puts a chained one back); returns what was done.
+pub fn uninstall(repo: &Repository) -> Result<String> {
+    let dir = hooks_dir(repo)?;
+    let hook = dir.join("pre-commit");
+    if !hook.exists() {
+        return Ok(format!(
+            "no pre-commit hook at {}: nothing to remove",
+            hook.display()
+        ));
+    }
+    if !is_ours(&hook) {
+        bail!(
+            "{}: this pre-commit hook is not caulk's; left as it is",
+            hook.display()
+        );
+    }
+    std::fs::remove_file(&hook).with_context(|| format!("{}: cannot remove", hook.display()))?;
+    let chained = dir.join(CHAINED);
+    if chained.exists() {
+        std::fs::rename(&chained, &hook)
+            .with_context(|| format!("{}: cannot restore", chained.display()))?;
+        return Ok(format!(
+            "removed caulk's hook; restored the previous {}",
+            hook.display()
+        ));
+    }
+    Ok(format!("removed {}", hook.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_quotes_and_spaces() {
+        assert_eq!(sh_quote("/a b/it's"), r"'/a b/it'\''s'");
+    }
+
+    #[test]
+    fn script_runs_caulk_staged_and_the_chained_hook() {
+        let s = script(true);
+        assert!(s.starts_with("#!/bin/sh\n# caulk pre-commit hook"));
+        assert!(s.contains("pre-commit.caulk-chained\" \"$@\" || exit $?"));
+        assert!(s.ends_with("exec \"$caulk\" staged\n"));
+        assert!(!script(false).contains("chained\" \"$@\""));
+    }
+}
