@@ -371,12 +371,15 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Vec<(Oid, 
                     .map_err(|e| shallow_hint(&format!("unknown revision `{r}`"), e))?;
                 walk.push(obj.peel_to_commit()?.id())?;
             }
-            None => walk.push_head().map_err(|e| match e.code() {
-                ErrorCode::UnbornBranch | ErrorCode::NotFound => {
-                    anyhow!("the repository has no commits yet")
+            None => {
+                if let Err(e) = repo.head()
+                    && matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
+                {
+                    bail!("the repository has no commits yet: nothing to scan");
                 }
-                _ => anyhow!("cannot read HEAD: {}", e.message()),
-            })?,
+                walk.push_head()
+                    .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?
+            }
         }
     }
     if let Some(since) = &opts.since_commit {

@@ -39,7 +39,9 @@ fn script(chain: bool) -> String {
         .unwrap_or_else(|_| "caulk".into());
     let chained = if chain {
         format!(
-            "# The hook that was here before caulk runs first.\n\"$(dirname \"$0\")/{CHAINED}\" \"$@\" || exit $?\n"
+            "# The hook that was here before caulk runs first (as git would: only if executable).\n\
+             chained=\"$(dirname \"$0\")/{CHAINED}\"\n\
+             if [ -x \"$chained\" ]; then \"$chained\" \"$@\" || exit $?; fi\n"
         )
     } else {
         String::new()
@@ -144,8 +146,8 @@ mod tests {
     fn script_runs_caulk_staged_and_the_chained_hook() {
         let s = script(true);
         assert!(s.starts_with("#!/bin/sh\n# caulk pre-commit hook"));
-        assert!(s.contains("pre-commit.caulk-chained\" \"$@\" || exit $?"));
+        assert!(s.contains("if [ -x \"$chained\" ]; then \"$chained\" \"$@\" || exit $?; fi"));
         assert!(s.ends_with("exec \"$caulk\" staged\n"));
-        assert!(!script(false).contains("chained\" \"$@\""));
+        assert!(!script(false).contains("chained"));
     }
 }

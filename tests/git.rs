@@ -1,0 +1,650 @@
+//! `caulk staged`, `caulk history` and the installed hook, on real repositories made with the
+//! git CLI in temporary folders.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Std;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const ANTHROPIC: &str = "sk-ant-api03-AUsdMlHUvTCQCyEZDz_TddJ8HyS5SUkCnD8zRA9a9SkpXz9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT61qtc4xatAA";
+
+/// A fresh repository with an identity.
+fn repo() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["config", "user.name", "Ada"]);
+    git(dir.path(), &["config", "user.email", "ada@example.com"]);
+    git(dir.path(), &["config", "commit.gpgsign", "false"]);
+    dir
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Std::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn commit_all(dir: &Path, msg: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", msg]);
+    git_out(dir, &["rev-parse", "HEAD"])
+}
+
+/// Runs `caulk ARGS --format json` in `dir`: (exit code, report, stderr).
+fn run_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = caulk()
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON; stderr: {stderr}"));
+    (out.status.code().unwrap(), report, stderr)
+}
+
+fn found(report: &Value) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+fn row(p: &str, l: u64, r: &str) -> (String, u64, String) {
+    (p.into(), l, r.into())
+}
+
+#[test]
+fn staged_reports_only_what_the_commit_adds() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[(
+            "app.py",
+            format!("x = 1\nHF_TOKEN = '{HF_KEY}'\n").as_bytes(),
+        )],
+    );
+    commit_all(d, "old secret, already committed");
+    write_tree(
+        d,
+        &[(
+            "app.py",
+            format!("x = 1\nHF_TOKEN = '{HF_KEY}'\ny = 2\nGROQ = '{GROQ_KEY}'\n").as_bytes(),
+        )],
+    );
+    git(d, &["add", "app.py"]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![row("app.py", 4, "groq-api-key")],
+        "the old key on an unchanged line is not this commit's"
+    );
+}
+
+#[test]
+fn staged_reads_the_index_not_the_working_file() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())]);
+    git(d, &["add", "a.env"]);
+    write_tree(
+        d,
+        &[
+            ("a.env", b"HF_TOKEN=\n"),
+            ("b.env", format!("GROQ={GROQ_KEY}\n").as_bytes()),
+        ],
+    );
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![row("a.env", 1, "huggingface-token")],
+        "staged blob read; unstaged b.env ignored"
+    );
+}
+
+#[test]
+fn staged_with_no_commits_and_with_nothing_staged() {
+    let r = repo();
+    let d = r.path();
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        (code, report["summary"]["files_scanned"].as_u64()),
+        (0, Some(0))
+    );
+    write_tree(
+        d,
+        &[("first.py", format!("key = '{OPENAI_KEY}'\n").as_bytes())],
+    );
+    git(d, &["add", "."]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 1, "unborn HEAD: everything staged is added");
+    assert_eq!(found(&report), vec![row("first.py", 1, "openai-api-key")]);
+}
+
+#[test]
+fn staged_renames_deletions_binaries_and_submodules() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[
+            (
+                "old.env",
+                format!("HF_TOKEN={HF_KEY}\nA=1\nB=2\nC=3\n").as_bytes(),
+            ),
+            ("gone.env", format!("G={GROQ_KEY}\n").as_bytes()),
+        ],
+    );
+    let head = commit_all(d, "base");
+    git(d, &["mv", "old.env", "new.env"]);
+    git(d, &["rm", "-q", "gone.env"]);
+    let mut bin = b"\0\0\0binary".to_vec();
+    bin.extend_from_slice(GROQ_KEY.as_bytes());
+    write_tree(d, &[("model.bin", &bin)]);
+    git(d, &["add", "model.bin"]);
+    git(
+        d,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("160000,{head},vendor/sub"),
+        ],
+    );
+    let (code, report, stderr) = run_json(d, &["staged"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["skipped_binary"], 1);
+    // a rename that also adds a secret: only the added line counts
+    write_tree(
+        d,
+        &[(
+            "new.env",
+            format!("HF_TOKEN={HF_KEY}\nA=1\nB=2\nC=3\nGROQ={GROQ_KEY}\n").as_bytes(),
+        )],
+    );
+    git(d, &["add", "new.env"]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("new.env", 5, "groq-api-key")])
+    );
+}
+
+#[test]
+fn staged_paths_with_spaces_and_non_ascii_names_from_a_subdirectory() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[
+            (
+                "notes dir/клю ч.env",
+                format!("HF_TOKEN={HF_KEY}\n").as_bytes(),
+            ),
+            ("sub/x.py", b"x = 1\n"),
+        ],
+    );
+    git(d, &["add", "."]);
+    let (code, report, _) = run_json(&d.join("sub"), &["staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![row("notes dir/клю ч.env", 1, "huggingface-token")],
+        "paths are relative to the repository"
+    );
+}
+
+#[test]
+fn staged_notebook_counts_only_findings_on_added_lines() {
+    let r = repo();
+    let d = r.path();
+    let nb =
+        std::fs::read_to_string(root().join("fixtures/notebooks/stream_environ.ipynb")).unwrap();
+    write_tree(d, &[("nb.ipynb", nb.as_bytes())]);
+    git(d, &["add", "."]);
+    let (_, report, _) = run_json(d, &["staged"]);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(report["findings"][0]["notebook"]["output_type"], "stream");
+    commit_all(d, "notebook");
+    // a new cell with a key in its source; the old output keys are not this commit's
+    let edited = nb.replacen("\"cells\": [\n", &format!("\"cells\": [\n  {{\n   \"cell_type\": \"code\",\n   \"execution_count\": null,\n   \"id\": \"n1\",\n   \"metadata\": {{}},\n   \"outputs\": [],\n   \"source\": [\n    \"key = '{ANTHROPIC}'\"\n   ]\n  }},\n"), 1);
+    write_tree(d, &[("nb.ipynb", edited.as_bytes())]);
+    git(d, &["add", "."]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 1);
+    let f = &report["findings"];
+    assert_eq!(f.as_array().unwrap().len(), 1, "{f}");
+    assert_eq!(
+        (f[0]["line"].as_u64(), f[0]["notebook"]["field"].as_str()),
+        (Some(10), Some("source"))
+    );
+}
+
+#[test]
+fn staged_during_a_merge() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("base.txt", b"base\n")]);
+    commit_all(d, "base");
+    git(d, &["checkout", "-q", "-b", "feature"]);
+    write_tree(
+        d,
+        &[("feature.env", format!("GROQ={GROQ_KEY}\n").as_bytes())],
+    );
+    commit_all(d, "feature with a key");
+    git(d, &["checkout", "-q", "-"]);
+    write_tree(d, &[("main.txt", b"main\n")]);
+    commit_all(d, "main moves on");
+    git(d, &["merge", "--no-commit", "--no-ff", "-q", "feature"]);
+    assert!(d.join(".git/MERGE_HEAD").exists());
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("feature.env", 1, "groq-api-key")])
+    );
+}
+
+#[test]
+fn installed_hook_blocks_a_real_commit_and_lets_a_clean_one_through() {
+    let r = repo();
+    let d = r.path();
+    caulk()
+        .current_dir(d)
+        .arg("install-hook")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("installed"));
+    write_tree(d, &[("ok.py", b"print('hello')\n")]);
+    git(d, &["add", "."]);
+    let ok = Std::new("git")
+        .current_dir(d)
+        .args(["commit", "-q", "-m", "clean"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    write_tree(
+        d,
+        &[(
+            "settings.py",
+            format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes(),
+        )],
+    );
+    git(d, &["add", "."]);
+    let blocked = Std::new("git")
+        .current_dir(d)
+        .args(["commit", "-m", "leak"])
+        .output()
+        .unwrap();
+    assert!(!blocked.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&blocked.stdout),
+        String::from_utf8_lossy(&blocked.stderr)
+    );
+    assert!(
+        all.contains("settings.py:1:19") && all.contains("git commit --no-verify"),
+        "{all}"
+    );
+    assert!(!all.contains(OPENAI_KEY), "the hook prints no secret");
+    assert_eq!(
+        git_out(d, &["log", "--format=%s"]),
+        "clean",
+        "the leak was not committed"
+    );
+}
+
+#[test]
+fn hook_sees_the_index_git_builds_for_commit_all() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("cfg.env", b"A=1\n")]);
+    commit_all(d, "base");
+    caulk().current_dir(d).arg("install-hook").assert().code(0);
+    // modified but not staged: `git commit -a` stages it into a temporary index for the hook
+    write_tree(
+        d,
+        &[("cfg.env", format!("A=1\nHF_TOKEN={HF_KEY}\n").as_bytes())],
+    );
+    let out = Std::new("git")
+        .current_dir(d)
+        .args(["commit", "-a", "-m", "leak"])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "commit -a must be blocked: {all}");
+    assert!(all.contains("cfg.env:2:10"), "{all}");
+}
+
+#[test]
+fn install_hook_respects_foreign_hooks_hooks_path_and_uninstall() {
+    let r = repo();
+    let d = r.path();
+    let hooks = d.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(
+        hooks.join("pre-commit"),
+        "#!/bin/sh\necho foreign-hook-ran\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        hooks.join("pre-commit"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    caulk()
+        .current_dir(d)
+        .arg("install-hook")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--chain"));
+    caulk()
+        .current_dir(d)
+        .args(["install-hook", "--chain"])
+        .assert()
+        .code(0);
+    write_tree(d, &[("x.py", b"x = 1\n")]);
+    git(d, &["add", "."]);
+    let out = Std::new("git")
+        .current_dir(d)
+        .args(["commit", "-m", "x"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // git shows a hook's output on its stderr
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("foreign-hook-ran"),
+        "the chained hook runs first"
+    );
+    caulk()
+        .current_dir(d)
+        .arg("uninstall-hook")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("restored"));
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        "#!/bin/sh\necho foreign-hook-ran\n"
+    );
+    caulk()
+        .current_dir(d)
+        .arg("uninstall-hook")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not caulk's"));
+    caulk()
+        .current_dir(d)
+        .args(["install-hook", "--force"])
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(hooks.join("pre-commit"))
+            .unwrap()
+            .contains("caulk pre-commit hook")
+    );
+    // core.hooksPath is where git looks, so that is where the hook goes
+    git(d, &["config", "core.hooksPath", "githooks"]);
+    caulk().current_dir(d).arg("install-hook").assert().code(0);
+    assert!(d.join("githooks/pre-commit").exists());
+}
+
+#[test]
+fn hook_in_a_worktree_goes_to_the_common_hooks_folder() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.txt", b"a\n")]);
+    commit_all(d, "base");
+    let wt = TempDir::new().unwrap();
+    let wt_path = wt.path().join("wt");
+    git(d, &["worktree", "add", "-q", wt_path.to_str().unwrap()]);
+    caulk()
+        .current_dir(&wt_path)
+        .arg("install-hook")
+        .assert()
+        .code(0);
+    assert!(d.join(".git/hooks/pre-commit").exists());
+    write_tree(
+        &wt_path,
+        &[("leak.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())],
+    );
+    git(&wt_path, &["add", "."]);
+    let out = Std::new("git")
+        .current_dir(&wt_path)
+        .args(["commit", "-m", "leak"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "blocked in the worktree too");
+}
+
+#[test]
+fn history_reports_a_secret_added_then_deleted_with_its_commit() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("README.md", b"# project\n")]);
+    commit_all(d, "init");
+    write_tree(
+        d,
+        &[(
+            "train.py",
+            format!("import os\nclient = Client(api_key='{ANTHROPIC}')\n").as_bytes(),
+        )],
+    );
+    let leak = commit_all(d, "add the judge");
+    write_tree(
+        d,
+        &[(
+            "train.py",
+            b"import os\nclient = Client(api_key=os.environ['ANTHROPIC_API_KEY'])\n",
+        )],
+    );
+    commit_all(d, "read the key from the environment");
+    let (code, report, _) = run_json(d, &["history"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![row("train.py", 2, "anthropic-api-key")]
+    );
+    let c = &report["findings"][0]["commit"];
+    assert_eq!(c["sha"], leak.as_str());
+    assert_eq!(c["author"], "t <t@example.com>");
+    assert_eq!(c["message"], "add the judge");
+    assert!(c["date"].as_str().unwrap().len() == 25, "{c}");
+    assert_eq!(report["summary"]["commits"], 3);
+    // text output names the commit
+    caulk()
+        .current_dir(d)
+        .arg("history")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "commit  {} ",
+            &leak[..12]
+        )))
+        .stdout(predicate::str::contains("scanned 3 blobs from 3 commits"));
+}
+
+#[test]
+fn history_ranges_all_refs_since_commit_and_blob_dedup() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())]);
+    let first = commit_all(d, "key");
+    // the same blob again under another path, and the same file again: scanned once each
+    write_tree(
+        d,
+        &[
+            ("copy.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes()),
+            ("x.txt", b"x\n"),
+        ],
+    );
+    commit_all(d, "copy");
+    git(d, &["checkout", "-q", "-b", "side"]);
+    write_tree(d, &[("side.env", format!("GROQ={GROQ_KEY}\n").as_bytes())]);
+    commit_all(d, "side key");
+    git(d, &["checkout", "-q", "-"]);
+    let (_, report, _) = run_json(d, &["history"]);
+    assert_eq!(
+        found(&report),
+        vec![row("a.env", 1, "huggingface-token")],
+        "same blob, scanned and reported once"
+    );
+    assert_eq!(report["summary"]["files_scanned"], 2);
+    let (_, report, _) = run_json(d, &["history", "--all"]);
+    assert_eq!(found(&report).len(), 2, "--all sees the side branch");
+    let (code, report, _) = run_json(d, &["history", &format!("{first}..side")]);
+    // the copy commit is in the range, and there the blob is new: reported under its path there
+    assert_eq!(
+        (code, found(&report)),
+        (
+            1,
+            vec![
+                row("copy.env", 1, "huggingface-token"),
+                row("side.env", 1, "groq-api-key")
+            ]
+        )
+    );
+    let (_, report, _) = run_json(d, &["history", "--since-commit", &first]);
+    assert_eq!(
+        found(&report),
+        vec![row("copy.env", 1, "huggingface-token")],
+        "after `first`, the copy is new"
+    );
+}
+
+#[test]
+fn history_errors_name_the_problem() {
+    let outside = TempDir::new().unwrap();
+    caulk()
+        .current_dir(outside.path())
+        .arg("history")
+        .env("GIT_CEILING_DIRECTORIES", outside.path().parent().unwrap())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git repository"));
+    let r = repo();
+    let d = r.path();
+    caulk()
+        .current_dir(d)
+        .arg("history")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no commits yet"));
+    for i in 0..4 {
+        write_tree(d, &[("f.txt", format!("{i}\n").as_bytes())]);
+        commit_all(d, &format!("c{i}"));
+    }
+    caulk()
+        .current_dir(d)
+        .args(["history", "v9..HEAD"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown revision in `v9..HEAD`"));
+    let shallow = TempDir::new().unwrap();
+    let url = format!("file://{}", d.display());
+    let st = Std::new("git")
+        .args(["clone", "-q", "--depth", "1", &url])
+        .arg(shallow.path().join("s"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    caulk()
+        .current_dir(shallow.path().join("s"))
+        .args(["history", "HEAD~3..HEAD"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("shallow clone")
+                .and(predicate::str::contains("fetch-depth: 0")),
+        );
+}
+
+#[test]
+fn sarif_and_github_formats() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[("my dir/leak.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())],
+    );
+    commit_all(d, "leak");
+    let out = caulk()
+        .current_dir(d)
+        .args(["history", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let res = &run["results"][0];
+    assert_eq!(res["ruleId"], "huggingface-token");
+    assert_eq!(
+        run["tool"]["driver"]["rules"][res["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "huggingface-token"
+    );
+    let loc = &res["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "my%20dir/leak.env");
+    assert_eq!(
+        (
+            loc["region"]["startLine"].as_u64(),
+            loc["region"]["startColumn"].as_u64()
+        ),
+        (Some(1), Some(10))
+    );
+    assert_eq!(
+        res["partialFingerprints"]["caulk/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        32
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(HF_KEY));
+    caulk()
+        .current_dir(d)
+        .args(["history", "--format", "github"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with(
+            "::error file=my dir/leak.env,line=1,endLine=1,col=10,endColumn=47,title=caulk%3A huggingface-token::Hugging Face access token: hf_*****rgOQ",
+        ))
+        .stdout(predicate::str::contains(HF_KEY).not());
+}
