@@ -233,37 +233,31 @@ struct Origin {
 pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let started = Instant::now();
     let repo = open_repo()?;
-    let commits = select_commits(&repo, opts)?;
-    let mut seen: HashSet<Oid> = HashSet::new();
-    let mut blobs: Vec<(Oid, Origin)> = Vec::new();
-    let mut dopts = DiffOptions::new();
-    dopts.ignore_submodules(true).skip_binary_check(true);
-    for (ci, info) in commits.iter().enumerate() {
-        let commit = repo.find_commit(info.0)?;
-        let tree = commit.tree()?;
-        let parent = match commit.parents().next() {
-            Some(p) => Some(p.tree()?),
-            None => None,
-        };
-        let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut dopts))?;
-        for delta in diff.deltas() {
-            let new = delta.new_file();
-            if matches!(delta.status(), Delta::Deleted)
-                || matches!(new.mode(), FileMode::Commit | FileMode::Link)
-                || !seen.insert(new.id())
-            {
-                continue;
-            }
-            if let Some(path) = new.path() {
-                blobs.push((
-                    new.id(),
-                    Origin {
-                        commit: ci,
-                        path: path.to_path_buf(),
-                    },
-                ));
-            }
+    // Objects are addressed by their hash already; re-hashing every object read doubles the cost.
+    git2::opts::strict_hash_verification(false);
+    let (commits, boundary) = select_commits(&repo, opts)?;
+    // Blobs and trees of the commits just outside a range were there before it: not new.
+    let mut seen = Seen::default();
+    let mut base_trees = Vec::new();
+    for id in boundary {
+        // A boundary commit missing from a shallow clone: nothing is known to predate the range.
+        if let Ok(tree) = repo.find_commit(id).and_then(|c| c.tree()) {
+            walk_tree(&repo, &tree, &mut Vec::new(), &mut seen, &mut |_, _| {})?;
+            base_trees.push(tree);
         }
+    }
+    let mut blobs: Vec<(Oid, Origin)> = Vec::new();
+    for (ci, (id, _)) in commits.iter().enumerate() {
+        let tree = repo.find_commit(*id)?.tree()?;
+        walk_tree(
+            &repo,
+            &tree,
+            &mut Vec::new(),
+            &mut seen,
+            &mut |blob, path| {
+                blobs.push((blob, Origin { commit: ci, path }));
+            },
+        )?;
     }
 
     let progress = Progress::new(opts.progress, blobs.len() as u64);
@@ -324,8 +318,83 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             }
         }
     }
+    // A file that held a secret before the range and is edited in it makes a new blob that still
+    // holds the old secret: that secret is not the range's doing.
+    if !base_trees.is_empty() {
+        result.findings.retain(|f| !predates(&repo, &base_trees, f));
+        summary.findings = result.findings.len();
+    }
     finish(&mut result, summary, started);
     Ok(result)
+}
+
+/// Whether the secret of `f` already stood in the same file in one of the `base` trees.
+fn predates(repo: &Repository, base: &[git2::Tree], f: &Finding) -> bool {
+    base.iter().any(|tree| {
+        tree.get_path(Path::new(&f.path))
+            .and_then(|e| repo.find_blob(e.id()))
+            .is_ok_and(|b| memchr::memmem::find(b.content(), f.raw_secret.as_bytes()).is_some())
+    })
+}
+
+/// Trees and blobs met so far: each is visited once, however many commits share it.
+#[derive(Default)]
+struct Seen {
+    trees: HashSet<Oid>,
+    blobs: HashSet<Oid>,
+}
+
+/// Calls `new_blob` for every blob below `tree` not seen before, with its path, descending only
+/// into subtrees not seen before. Walking commits oldest first, a blob is thus met first in the
+/// commit that introduced it, and the whole history costs one visit per distinct tree.
+fn walk_tree(
+    repo: &Repository,
+    tree: &git2::Tree,
+    prefix: &mut Vec<u8>,
+    seen: &mut Seen,
+    new_blob: &mut dyn FnMut(Oid, PathBuf),
+) -> Result<()> {
+    if !seen.trees.insert(tree.id()) {
+        return Ok(());
+    }
+    for entry in tree.iter() {
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.name_bytes());
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                if !seen.trees.contains(&entry.id()) {
+                    let sub = repo.find_tree(entry.id())?;
+                    walk_tree(repo, &sub, prefix, seen, new_blob)?;
+                }
+            }
+            // Regular and executable files; not symlinks (their blob is a path) or submodules.
+            Some(git2::ObjectType::Blob)
+                if entry.filemode() != i32::from(FileMode::Link)
+                    && seen.blobs.insert(entry.id()) =>
+            {
+                new_blob(entry.id(), path_from_bytes(prefix));
+            }
+            _ => {}
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}
+
+/// A repository path from its bytes.
+fn path_from_bytes(b: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(b))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(b).into_owned())
+    }
 }
 
 /// What became of one blob.
@@ -336,8 +405,12 @@ enum Outcome {
     Error(String),
 }
 
-/// The commits to scan, oldest first, with what a report says of each.
-fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Vec<(Oid, CommitInfo)>> {
+/// The commits to scan, oldest first, with what a report says of each; and the boundary: parents
+/// of those commits that lie outside the selection (the base of a range).
+fn select_commits(
+    repo: &Repository,
+    opts: &HistoryOptions,
+) -> Result<(Vec<(Oid, CommitInfo)>, Vec<Oid>)> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let shallow_hint = |what: &str, e: git2::Error| {
@@ -408,7 +481,16 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Vec<(Oid, 
         };
         out.push((id, info));
     }
-    Ok(out)
+    let selected: HashSet<Oid> = out.iter().map(|c| c.0).collect();
+    let mut boundary: Vec<Oid> = Vec::new();
+    for (id, _) in &out {
+        for p in repo.find_commit(*id)?.parent_ids() {
+            if !selected.contains(&p) && !boundary.contains(&p) {
+                boundary.push(p);
+            }
+        }
+    }
+    Ok((out, boundary))
 }
 
 /// Resolves both ends of `a..b` (or `a...b`), so an unknown one is named.

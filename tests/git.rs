@@ -531,23 +531,39 @@ fn history_ranges_all_refs_since_commit_and_blob_dedup() {
     let (_, report, _) = run_json(d, &["history", "--all"]);
     assert_eq!(found(&report).len(), 2, "--all sees the side branch");
     let (code, report, _) = run_json(d, &["history", &format!("{first}..side")]);
-    // the copy commit is in the range, and there the blob is new: reported under its path there
+    // copy.env's blob was already in `first`, the range's base: not new, not reported again
     assert_eq!(
         (code, found(&report)),
-        (
-            1,
-            vec![
-                row("copy.env", 1, "huggingface-token"),
-                row("side.env", 1, "groq-api-key")
-            ]
-        )
+        (1, vec![row("side.env", 1, "groq-api-key")])
     );
-    let (_, report, _) = run_json(d, &["history", "--since-commit", &first]);
+    let (code, _, _) = run_json(d, &["history", "--since-commit", &first]);
     assert_eq!(
-        found(&report),
-        vec![row("copy.env", 1, "huggingface-token")],
-        "after `first`, the copy is new"
+        code, 0,
+        "after `first`, nothing new on main: the copy's blob predates the range"
     );
+}
+
+/// Editing a file that already held a secret makes a new blob with the old secret in it: a pull
+/// request's range scan must not blame the pull request for it, and a full scan reports it once,
+/// with the commit that really introduced it.
+#[test]
+fn history_range_does_not_blame_an_edit_for_an_older_secret() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("cfg.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())]);
+    let old = commit_all(d, "old leak");
+    write_tree(d, &[("README.md", b"# x\n")]);
+    let base = commit_all(d, "base");
+    write_tree(
+        d,
+        &[("cfg.env", format!("HF_TOKEN={HF_KEY}\nLR=0.1\n").as_bytes())],
+    );
+    commit_all(d, "tune the learning rate");
+    let (code, _, _) = run_json(d, &["history", &format!("{base}..HEAD")]);
+    assert_eq!(code, 0);
+    let (_, report, _) = run_json(d, &["history"]);
+    assert_eq!(found(&report), vec![row("cfg.env", 1, "huggingface-token")]);
+    assert_eq!(report["findings"][0]["commit"]["sha"], old.as_str());
 }
 
 #[test]

@@ -15,11 +15,19 @@ fn pre_commit() -> String {
 }
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
-    Command::new(program).current_dir(dir).args(args).output().unwrap()
+    Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// This repository as committed (pre-commit clones it), or its working tree via a shadow commit.
@@ -38,16 +46,37 @@ fn repo_with(files: &[(&str, &[u8])]) -> TempDir {
 #[test]
 #[ignore = "slow: builds caulk through the pre-commit framework; .ci/run runs it"]
 fn pre_commit_try_repo_blocks_a_staged_key_and_passes_a_clean_change() {
-    let leak = repo_with(&[("settings.py", format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes())]);
-    let out = run(leak.path(), &pre_commit(), &["try-repo", &caulk_repo(), "caulk", "--verbose"]);
+    let leak = repo_with(&[(
+        "settings.py",
+        format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes(),
+    )]);
+    let out = run(
+        leak.path(),
+        &pre_commit(),
+        &["try-repo", &caulk_repo(), "caulk", "--verbose"],
+    );
     let all = text(&out);
-    assert!(!out.status.success(), "a staged key must fail the hook:\n{all}");
-    assert!(all.contains("settings.py:1:19") && all.contains("openai-api-key"), "{all}");
+    assert!(
+        !out.status.success(),
+        "a staged key must fail the hook:\n{all}"
+    );
+    assert!(
+        all.contains("settings.py:1:19") && all.contains("openai-api-key"),
+        "{all}"
+    );
     assert!(!all.contains(OPENAI_KEY), "no secret in the hook's output");
 
     let clean = repo_with(&[("app.py", b"print('hello')\n")]);
-    let out = run(clean.path(), &pre_commit(), &["try-repo", &caulk_repo(), "caulk"]);
-    assert!(out.status.success(), "a clean change passes:\n{}", text(&out));
+    let out = run(
+        clean.path(),
+        &pre_commit(),
+        &["try-repo", &caulk_repo(), "caulk"],
+    );
+    assert!(
+        out.status.success(),
+        "a clean change passes:\n{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -60,23 +89,75 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
         head.trim()
     );
     let nb = std::fs::read(root().join("fixtures/notebooks/execute_result.ipynb")).unwrap();
-    let dir = repo_with(&[(".pre-commit-config.yaml", config.as_bytes()), ("README.md", b"# x\n")]);
+    let dir = repo_with(&[
+        (".pre-commit-config.yaml", config.as_bytes()),
+        ("README.md", b"# x\n"),
+    ]);
     let d = dir.path();
     let out = run(d, &pre_commit(), &["install"]);
     assert!(out.status.success(), "{}", text(&out));
-    let ok = run(d, "git", &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-m", "clean"]);
+    let ok = run(
+        d,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-m",
+            "clean",
+        ],
+    );
     assert!(ok.status.success(), "a clean commit passes:\n{}", text(&ok));
 
-    write_tree(d, &[("train.py", format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes())]);
+    write_tree(
+        d,
+        &[(
+            "train.py",
+            format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes(),
+        )],
+    );
     git(d, &["add", "train.py"]);
-    let blocked = run(d, "git", &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-m", "leak"]);
-    assert!(!blocked.status.success(), "the key is blocked:\n{}", text(&blocked));
+    let blocked = run(
+        d,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-m",
+            "leak",
+        ],
+    );
+    assert!(
+        !blocked.status.success(),
+        "the key is blocked:\n{}",
+        text(&blocked)
+    );
     git(d, &["rm", "-q", "--cached", "train.py"]);
 
     write_tree(d, &[("explore.ipynb", &nb)]);
     git(d, &["add", "explore.ipynb"]);
-    let blocked = run(d, "git", &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-m", "nb"]);
+    let blocked = run(
+        d,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-m",
+            "nb",
+        ],
+    );
     let all = text(&blocked);
     assert!(!blocked.status.success(), "{all}");
-    assert!(all.contains("explore.ipynb: outputs or metadata to strip"), "the strip hook fires too:\n{all}");
+    assert!(
+        all.contains("explore.ipynb: outputs or metadata to strip"),
+        "the strip hook fires too:\n{all}"
+    );
 }
