@@ -364,11 +364,9 @@ fn walk_tree(
         }
         prefix.extend_from_slice(entry.name_bytes());
         match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
-                if !seen.trees.contains(&entry.id()) {
-                    let sub = repo.find_tree(entry.id())?;
-                    walk_tree(repo, &sub, prefix, seen, new_blob)?;
-                }
+            Some(git2::ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
+                let sub = repo.find_tree(entry.id())?;
+                walk_tree(repo, &sub, prefix, seen, new_blob)?;
             }
             // Regular and executable files; not symlinks (their blob is a path) or submodules.
             Some(git2::ObjectType::Blob)
@@ -405,12 +403,12 @@ enum Outcome {
     Error(String),
 }
 
+/// Commits to scan (oldest first, with what a report says of each) and the boundary commits.
+type Selection = (Vec<(Oid, CommitInfo)>, Vec<Oid>);
+
 /// The commits to scan, oldest first, with what a report says of each; and the boundary: parents
 /// of those commits that lie outside the selection (the base of a range).
-fn select_commits(
-    repo: &Repository,
-    opts: &HistoryOptions,
-) -> Result<(Vec<(Oid, CommitInfo)>, Vec<Oid>)> {
+fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let shallow_hint = |what: &str, e: git2::Error| {
