@@ -105,6 +105,38 @@ fn staged_reports_only_what_the_commit_adds() {
     );
 }
 
+/// Directories the staged change does not touch are vouched for by the index's cache tree and
+/// never read; the change itself, deep in another directory, is still seen line by line.
+#[test]
+fn staged_in_a_deep_directory_beside_untouched_ones() {
+    let r = repo();
+    let d = r.path();
+    let files: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("pkg{}/mod{i}/code.py", i % 3), format!("x = {i}\n")))
+        .chain([("old/keys.env".to_string(), format!("HF_TOKEN={HF_KEY}\n"))])
+        .collect();
+    let tree: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_bytes()))
+        .collect();
+    write_tree(d, &tree);
+    commit_all(d, "base");
+    write_tree(
+        d,
+        &[(
+            "pkg1/mod4/code.py",
+            format!("x = 4\nGROQ = '{GROQ_KEY}'\n").as_bytes(),
+        )],
+    );
+    git(d, &["add", "."]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("pkg1/mod4/code.py", 2, "groq-api-key")])
+    );
+    assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
 #[test]
 fn staged_reads_the_index_not_the_working_file() {
     let r = repo();
