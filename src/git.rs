@@ -357,28 +357,40 @@ fn tree_files(
         same.insert(prefix.clone());
         return Ok(());
     }
+    each_entry(tree, prefix, |entry, path| {
+        match entry.kind() {
+            // A directory the cache tree vouches for is not read at all: resolving a tree from a
+            // pack costs about a tenth of a millisecond, and large repositories have thousands.
+            Some(git2::ObjectType::Tree) if cache.get(path.as_slice()) == Some(&entry.id()) => {
+                same.insert(path.clone());
+            }
+            Some(git2::ObjectType::Tree) => {
+                tree_files(repo, &repo.find_tree(entry.id())?, path, cache, same, out)?;
+            }
+            Some(git2::ObjectType::Blob) => {
+                out.insert(path.clone(), entry.id());
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+/// Calls `f` on each entry of `tree`, with `prefix` extended to the entry's path meanwhile.
+fn each_entry(
+    tree: &git2::Tree,
+    prefix: &mut Vec<u8>,
+    mut f: impl FnMut(&git2::TreeEntry, &mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
     for entry in tree.iter() {
         let len = prefix.len();
         if !prefix.is_empty() {
             prefix.push(b'/');
         }
         prefix.extend_from_slice(entry.name_bytes());
-        match entry.kind() {
-            // A directory the cache tree vouches for is not read at all: resolving a tree from a
-            // pack costs about a tenth of a millisecond, and large repositories have thousands.
-            Some(git2::ObjectType::Tree) if cache.get(prefix.as_slice()) == Some(&entry.id()) => {
-                same.insert(prefix.clone());
-            }
-            Some(git2::ObjectType::Tree) => {
-                let sub = repo.find_tree(entry.id())?;
-                tree_files(repo, &sub, prefix, cache, same, out)?;
-            }
-            Some(git2::ObjectType::Blob) => {
-                out.insert(prefix.clone(), entry.id());
-            }
-            _ => {}
-        }
+        let done = f(&entry, prefix);
         prefix.truncate(len);
+        done?;
     }
     Ok(())
 }
@@ -607,29 +619,22 @@ fn walk_tree(
     if !seen.trees.insert(tree.id()) {
         return Ok(());
     }
-    for entry in tree.iter() {
-        let len = prefix.len();
-        if !prefix.is_empty() {
-            prefix.push(b'/');
-        }
-        prefix.extend_from_slice(entry.name_bytes());
+    each_entry(tree, prefix, |entry, path| {
         match entry.kind() {
             Some(git2::ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
-                let sub = repo.find_tree(entry.id())?;
-                walk_tree(repo, &sub, prefix, seen, new_blob)?;
+                walk_tree(repo, &repo.find_tree(entry.id())?, path, seen, new_blob)?;
             }
             // Regular and executable files; not symlinks (their blob is a path) or submodules.
             Some(git2::ObjectType::Blob)
                 if entry.filemode() != i32::from(FileMode::Link)
                     && seen.blobs.insert(entry.id()) =>
             {
-                new_blob(entry.id(), path_from_bytes(prefix));
+                new_blob(entry.id(), path_from_bytes(path));
             }
             _ => {}
         }
-        prefix.truncate(len);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A repository path from its bytes.

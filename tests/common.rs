@@ -84,6 +84,27 @@ pub fn git(dir: &Path, args: &[&str]) {
     );
 }
 
+/// Standard output and standard error of a finished command, as one text.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts that `text` holds none of `secrets`, nor the 12 characters at the middle of any (what
+/// redaction must always hide).
+pub fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
+    for s in secrets {
+        let core = &s[s.len() / 2 - 6..s.len() / 2 + 6];
+        assert!(
+            !text.contains(s.as_str()) && !text.contains(core),
+            "{context} leaks {core}"
+        );
+    }
+}
+
 /// Fake, format-valid keys for tests built at run time (see benches/fakekeys.py).
 pub const HF_KEY: &str = "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";
 pub const GROQ_KEY: &str = "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";

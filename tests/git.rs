@@ -338,11 +338,7 @@ fn installed_hook_blocks_a_real_commit_and_lets_a_clean_one_through() {
         .output()
         .unwrap();
     assert!(!blocked.status.success());
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&blocked.stdout),
-        String::from_utf8_lossy(&blocked.stderr)
-    );
+    let all = output_text(&blocked);
     assert!(
         all.contains("settings.py:1:19") && all.contains("git commit --no-verify"),
         "{all}"
@@ -372,11 +368,7 @@ fn hook_sees_the_index_git_builds_for_commit_all() {
         .args(["commit", "-a", "-m", "leak"])
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = output_text(&out);
     assert!(!out.status.success(), "commit -a must be blocked: {all}");
     assert!(all.contains("cfg.env:2:10"), "{all}");
 }

@@ -22,14 +22,6 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// This repository as committed (pre-commit clones it), or its working tree via a shadow commit.
 fn caulk_repo() -> String {
     root().to_string_lossy().into_owned()
@@ -55,7 +47,7 @@ fn pre_commit_try_repo_blocks_a_staged_key_and_passes_a_clean_change() {
         &pre_commit(),
         &["try-repo", &caulk_repo(), "caulk", "--verbose"],
     );
-    let all = text(&out);
+    let all = output_text(&out);
     assert!(
         !out.status.success(),
         "a staged key must fail the hook:\n{all}"
@@ -75,7 +67,7 @@ fn pre_commit_try_repo_blocks_a_staged_key_and_passes_a_clean_change() {
     assert!(
         out.status.success(),
         "a clean change passes:\n{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -95,7 +87,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
     ]);
     let d = dir.path();
     let out = run(d, &pre_commit(), &["install"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let ok = run(
         d,
         "git",
@@ -109,7 +101,11 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
             "clean",
         ],
     );
-    assert!(ok.status.success(), "a clean commit passes:\n{}", text(&ok));
+    assert!(
+        ok.status.success(),
+        "a clean commit passes:\n{}",
+        output_text(&ok)
+    );
 
     write_tree(
         d,
@@ -135,7 +131,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
     assert!(
         !blocked.status.success(),
         "the key is blocked:\n{}",
-        text(&blocked)
+        output_text(&blocked)
     );
     git(d, &["rm", "-q", "--cached", "train.py"]);
 
@@ -154,7 +150,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
             "nb",
         ],
     );
-    let all = text(&blocked);
+    let all = output_text(&blocked);
     assert!(!blocked.status.success(), "{all}");
     assert!(
         all.contains("explore.ipynb: outputs or metadata to strip"),
