@@ -218,6 +218,20 @@ pub fn json(
     writeln!(w)
 }
 
+/// `OpenAI API key: sk-proj-*****TLyv (cell 2, output 1: stream stdout)`: what a one-line
+/// report says of a finding (the secret only with `--show-secrets`).
+fn headline(f: &Finding) -> String {
+    let mut s = format!(
+        "{}: {}",
+        f.description,
+        f.secret.as_deref().unwrap_or(&f.secret_redacted)
+    );
+    if let Some(nb) = &f.notebook {
+        s.push_str(&format!(" ({})", nb.label()));
+    }
+    s
+}
+
 /// GitHub Actions workflow commands: an `::error` annotation per finding (on the file, line and
 /// column, secret redacted), then the summary as a plain line.
 pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io::Result<()> {
@@ -230,14 +244,7 @@ pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io:
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
     for f in findings {
-        let mut msg = format!(
-            "{}: {}",
-            f.description,
-            f.secret.as_deref().unwrap_or(&f.secret_redacted)
-        );
-        if let Some(nb) = &f.notebook {
-            msg.push_str(&format!(" ({})", nb.label()));
-        }
+        let mut msg = headline(f);
         if let Some(c) = &f.commit {
             msg.push_str(&format!(
                 " — introduced in {} by {} ({})",
@@ -294,14 +301,7 @@ pub fn sarif(
     let results: Vec<_> = findings
         .iter()
         .map(|f| {
-            let mut text = format!(
-                "{}: {}",
-                f.description,
-                f.secret.as_deref().unwrap_or(&f.secret_redacted)
-            );
-            if let Some(nb) = &f.notebook {
-                text.push_str(&format!(" ({})", nb.label()));
-            }
+            let mut text = headline(f);
             text.push_str(&format!(". {}", f.remediation));
             let mut result = json!({
                 "ruleId": f.rule_id,
