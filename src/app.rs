@@ -104,6 +104,15 @@ fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
 
 /// Prints warnings and errors, writes the report, and turns the result into an exit status.
 fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Result<ExitStatus> {
+    if common.min_confidence > crate::validate::Confidence::Low {
+        result
+            .findings
+            .retain(|f| f.confidence >= common.min_confidence);
+        let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        result.summary.findings = result.findings.len();
+        result.summary.files_with_findings = paths.len();
+    }
     if common.show_secrets {
         for f in &mut result.findings {
             f.secret = Some(f.raw_secret.clone());

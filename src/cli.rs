@@ -77,6 +77,10 @@ pub struct CommonArgs {
     /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
     #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Report only findings at least this sure: low (all), medium, or high (verified checksum
+    /// or structure).
+    #[arg(long, value_name = "LEVEL", default_value = "low")]
+    pub min_confidence: crate::validate::Confidence,
 }
 
 /// `caulk scan`.

@@ -14,6 +14,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use crate::filters;
 use crate::rules::{Rule, Ruleset, one_line};
+use crate::validate::{self, Confidence};
 
 /// Size limit of one compiled regex; generous, but bounded so a hostile custom rule cannot eat
 /// the machine.
@@ -28,6 +29,8 @@ pub struct Match {
     pub start: usize,
     /// End of the secret (exclusive byte offset).
     pub end: usize,
+    /// How sure the match is (structure checks decide it where the rule has one).
+    pub confidence: Confidence,
 }
 
 /// A rule's regex and allowlist, compiled.
@@ -208,11 +211,18 @@ impl Engine {
 /// secrets that survive the filters.
 fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mut Vec<Match>) {
     let mut push = |start: usize, end: usize| {
-        if start < end && keep(rule, c, &hay[start..end]) {
+        let secret = &hay[start..end];
+        if start < end && keep(rule, c, secret) {
+            let confidence = match rule.validate {
+                Some(check) if validate::passes(check, secret) => Confidence::High,
+                Some(_) => Confidence::Low,
+                None => rule.base_confidence(),
+            };
             out.push(Match {
                 rule: idx,
                 start: base + start,
                 end: base + end,
+                confidence,
             });
         }
     };
@@ -388,12 +398,14 @@ negative_examples = ["x"]
                 Match {
                     rule: 0,
                     start: 7,
-                    end: 18
+                    end: 18,
+                    confidence: Confidence::Medium
                 },
                 Match {
                     rule: 1,
                     start: 30,
-                    end: 38
+                    end: 38,
+                    confidence: Confidence::Low
                 }
             ]
         );
@@ -432,7 +444,8 @@ negative_examples = ["x"]
             vec![Match {
                 rule: 1,
                 start: 8,
-                end: 16
+                end: 16,
+                confidence: Confidence::Low
             }]
         );
     }

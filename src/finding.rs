@@ -130,6 +130,9 @@ pub struct Finding {
     pub remediation: String,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
+    /// `high` (checksum or structure verified), `medium` (format matched) or `low` (context or
+    /// entropy only, or a failed structure check).
+    pub confidence: crate::validate::Confidence,
     /// The commit that introduced it; null for working-tree scans.
     pub commit: Option<CommitInfo>,
     /// Notebook coordinates; null outside notebooks.
@@ -215,6 +218,7 @@ pub fn findings(
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
                 remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
+                confidence: m.confidence,
                 commit: None,
                 notebook: origin.notebook.clone(),
                 raw_secret,
@@ -374,6 +378,8 @@ mod tests {
             entropy: None,
             generic: false,
             multiline: false,
+            confidence: None,
+            validate: None,
             allowlist: Default::default(),
             remediation: "r".into(),
             examples: vec![],

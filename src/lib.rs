@@ -18,3 +18,4 @@ pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod strip;
+pub mod validate;

@@ -56,7 +56,10 @@ pub fn text(
             "{}  {} {}",
             st.paint("1", &place),
             st.paint("1;31", &f.rule_id),
-            st.paint("2", &format!("({})", f.description)),
+            st.paint(
+                "2",
+                &format!("({}; confidence {})", f.description, f.confidence)
+            ),
         )?;
         match &f.secret {
             Some(s) => writeln!(w, "    secret  {}", escape(s))?,
@@ -320,7 +323,7 @@ pub fn sarif(
                     }
                 }],
                 "partialFingerprints": {"caulk/v1": f.fingerprint},
-                "properties": {"commit": f.commit, "notebook": f.notebook}
+                "properties": {"confidence": f.confidence, "commit": f.commit, "notebook": f.notebook}
             });
             if let Some(i) = rule_index(&f.rule_id) {
                 result["ruleIndex"] = json!(i);

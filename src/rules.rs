@@ -12,6 +12,8 @@ use std::fmt;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::validate::{Check, Confidence};
+
 /// The built-in rule files, embedded at build time: (file name, contents).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("rules/openai.toml", include_str!("../rules/openai.toml")),
@@ -67,6 +69,13 @@ pub struct Rule {
     /// A generic (context-only) rule yields to a provider rule that finds the same secret.
     #[serde(default)]
     pub generic: bool,
+    /// Confidence of a match when no structure check applies (default: `medium`, `low` for
+    /// generic rules). Set `high` when the regex itself verifies a structure (OpenAI's marker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// A structure check of the secret: passing makes a match `high`, failing `low`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate: Option<Check>,
     /// Values that mark a match as a placeholder rather than a secret.
     #[serde(default)]
     pub allowlist: Allowlist,
@@ -103,9 +112,21 @@ pub struct Example {
     pub text: String,
     /// The secret the rule must report for it.
     pub secret: String,
+    /// The confidence the finding must have, when given.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
 }
 
 impl Rule {
+    /// The confidence of a match that no structure check judged.
+    pub fn base_confidence(&self) -> Confidence {
+        self.confidence.unwrap_or(if self.generic {
+            Confidence::Low
+        } else {
+            Confidence::Medium
+        })
+    }
+
     /// "rules/openai.toml: openai-project-key", the prefix of every message about this rule.
     pub fn origin(&self) -> RuleOrigin<'_> {
         RuleOrigin(self)
@@ -230,6 +251,13 @@ impl Ruleset {
                             failures.push(format!(
                                 "{o}: example {:?} should yield exactly {:?}, got {:?}",
                                 ex.text, ex.secret, got
+                            ));
+                        } else if let Some(want) = ex.confidence
+                            && mine[0].confidence != want
+                        {
+                            failures.push(format!(
+                                "{o}: example {:?} should have confidence {want}, got {}",
+                                ex.text, mine[0].confidence
                             ));
                         }
                     }

@@ -176,7 +176,7 @@ fn text_report_names_the_cell_and_output() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "source_key.ipynb:20:45 (cell 2, source)  anthropic-api-key (Anthropic API key)",
+            "source_key.ipynb:20:45 (cell 2, source)  anthropic-api-key (Anthropic API key; confidence medium)",
         ))
         .stdout(predicate::str::contains(
             "traceback_ansi.ipynb:26:210 (cell 2, output 1: error traceback)  replicate-api-token",

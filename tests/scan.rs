@@ -104,7 +104,7 @@ fn text_report_names_position_rule_redaction_and_fix() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "fixtures/demo/train.py:11:38  anthropic-api-key (Anthropic API key)",
+            "fixtures/demo/train.py:11:38  anthropic-api-key (Anthropic API key; confidence medium)",
         ))
         .stdout(predicate::str::contains("secret  sk-ant-api03-*****umAA"))
         .stdout(predicate::str::contains(
@@ -348,6 +348,49 @@ fn rule_selection() {
     assert_eq!(rules, ["aws-access-key-id", "groq-api-key"]);
     let (_, report, _) = scan_json(root(), &["fixtures/demo", "--skip-rule", "private-key"]);
     assert_eq!(report["findings"].as_array().unwrap().len(), DEMO.len() - 1);
+}
+
+#[test]
+fn confidence_is_reported_and_filtered() {
+    let (_, report, _) = scan_json(root(), &["fixtures/demo"]);
+    let conf = |rule: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule)
+            .unwrap()["confidence"]
+            .clone()
+    };
+    assert_eq!(conf("github-token"), "high", "its CRC32 checks out");
+    assert_eq!(conf("openai-api-key"), "high", "it carries OpenAI's marker");
+    assert_eq!(conf("groq-api-key"), "medium");
+    assert_eq!(conf("generic-secret-assignment"), "low");
+    let (code, report, _) = scan_json(root(), &["fixtures/demo", "--min-confidence", "high"]);
+    let rules: Vec<String> = positions(&report).into_iter().map(|p| p.3).collect();
+    assert_eq!(
+        (code, rules),
+        (
+            1,
+            vec!["openai-api-key".to_string(), "github-token".to_string()]
+        )
+    );
+    assert_eq!(report["summary"]["findings"], 2);
+    // a GitHub token whose checksum is broken is no real token: low, filtered by medium
+    let dir = TempDir::new().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "t.env",
+            b"GITHUB_TOKEN=ghp_qrc5XlrWi0B26R08qzjI6GKFSufrdZ4Zo8JV\n",
+        )],
+    );
+    let (code, report, _) = scan_json(dir.path(), &[".", "--min-confidence", "medium"]);
+    assert_eq!((code, report["findings"].as_array().unwrap().len()), (0, 0));
+    caulk()
+        .args(["scan", "--min-confidence", "certain"])
+        .assert()
+        .code(2);
 }
 
 #[test]

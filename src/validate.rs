@@ -1,0 +1,227 @@
+//! Offline checks of a secret's own structure: a checksum it carries, or an encoding that must
+//! decode to a known shape. A passing check makes a finding `high` confidence; a failing one
+//! `low` (the format matched, but no real token looks like that). No network, ever.
+
+use serde::{Deserialize, Serialize};
+
+/// How sure caulk is that a finding is a live credential's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Context or entropy only (generic rules), or a failed structure check.
+    Low,
+    /// The provider's documented format matched.
+    Medium,
+    /// A checksum or structure embedded in the secret was verified.
+    High,
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Confidence, String> {
+        match s {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            _ => Err(format!("`{s}` is not a confidence (low, medium or high)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        })
+    }
+}
+
+/// A structure check a rule can ask for (`validate = "…"` in its TOML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// `gh?_` + 30 random base62 + 6-digit base62 CRC32 of those 30 (GitHub's token format).
+    GithubCrc32,
+    /// `npm_` + 30 random base62 + 6-digit base62 CRC32 (npm's token format, GitHub's scheme).
+    NpmCrc32,
+    /// A JWT: header and payload are base64url JSON objects, the header names an `alg`.
+    Jwt,
+    /// A PyPI API token: `pypi-` + a base64url macaroon whose location is `pypi.org`.
+    PypiMacaroon,
+}
+
+/// Whether `secret` passes `check`.
+pub fn passes(check: Check, secret: &[u8]) -> bool {
+    match check {
+        Check::GithubCrc32 => {
+            secret.len() == 40 && secret[3] == b'_' && crc32_base62_ok(&secret[4..])
+        }
+        Check::NpmCrc32 => {
+            secret.starts_with(b"npm_") && secret.len() == 40 && crc32_base62_ok(&secret[4..])
+        }
+        Check::Jwt => jwt_ok(secret),
+        Check::PypiMacaroon => secret
+            .strip_prefix(b"pypi-")
+            .and_then(base64_decode)
+            .is_some_and(|m| memchr::memmem::find(&m, b"pypi.org").is_some()),
+    }
+}
+
+/// `body` is 30 base62 characters followed by their CRC32 in 6 base62 digits.
+fn crc32_base62_ok(body: &[u8]) -> bool {
+    if body.len() != 36 || !body.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let (data, check) = body.split_at(30);
+    base62(crc32(data), 6).as_bytes() == check
+}
+
+/// `n` in base62 (`0-9A-Za-z`), left-padded with `0` to `width` digits.
+fn base62(mut n: u32, width: usize) -> String {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    while n > 0 {
+        out.push(DIGITS[(n % 62) as usize]);
+        n /= 62;
+    }
+    while out.len() < width {
+        out.push(b'0');
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII digits")
+}
+
+/// CRC-32 (IEEE 802.3, as zlib computes it).
+pub fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    !data.iter().fold(!0u32, |c, &b| {
+        TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
+    })
+}
+
+/// Decodes standard or URL-safe base64, padded or not; `None` on any other byte.
+pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let s = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn jwt_ok(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(h), Some(p), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let json = |part: &[u8]| {
+        base64_decode(part)
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .filter(|v| v.is_object())
+    };
+    matches!((json(h), json(p)), (Some(header), Some(_)) if header.get("alg").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_zlib() {
+        assert_eq!(crc32(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn github_and_npm_checksums() {
+        // Fake tokens made by benches/fakekeys.py (random body, correct CRC32).
+        assert!(passes(
+            Check::GithubCrc32,
+            b"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"
+        ));
+        assert!(passes(
+            Check::GithubCrc32,
+            b"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"
+        ));
+        assert!(
+            !passes(
+                Check::GithubCrc32,
+                b"ghp_qrc5XlrWi0B26R08qzjI6GKFSufrdZ4Zo8JV"
+            ),
+            "last digit off"
+        );
+        assert!(!passes(
+            Check::GithubCrc32,
+            b"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        ));
+        assert!(!passes(
+            Check::NpmCrc32,
+            b"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"
+        ));
+    }
+
+    #[test]
+    fn base64_table() {
+        assert_eq!(base64_decode(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64_decode(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64_decode(b"-_-_").unwrap(), vec![0xfb, 0xff, 0xbf]);
+        assert!(base64_decode(b"a b").is_none());
+    }
+
+    #[test]
+    fn jwt_structure() {
+        let ok = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjYXVsay10ZXN0IiwiaWF0IjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLWJ5dGVz";
+        assert!(passes(Check::Jwt, ok));
+        assert!(
+            !passes(Check::Jwt, b"eyJub3QiOiJhIGp3dCJ9.eyJzdWIiOiJ4In0.sig"),
+            "no alg"
+        );
+        assert!(!passes(Check::Jwt, b"abc.def.ghi"));
+    }
+
+    #[test]
+    fn confidence_orders_and_parses() {
+        assert!(Confidence::Low < Confidence::Medium && Confidence::Medium < Confidence::High);
+        assert_eq!("high".parse::<Confidence>(), Ok(Confidence::High));
+        assert!("sure".parse::<Confidence>().is_err());
+    }
+}
