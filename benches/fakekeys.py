@@ -83,6 +83,133 @@ def rsa_pem(rng, kind="RSA "):
     return f"-----BEGIN {kind}PRIVATE KEY-----\n" + "\n".join(lines) + f"\n-----END {kind}PRIVATE KEY-----\n"
 
 
+HEX = "0123456789abcdef"
+
+
+def wandb_legacy(rng):
+    return _r(rng, HEX, 40)
+
+
+def wandb_v1(rng):
+    return "wandb_v1_" + _r(rng, ALNUM, 77)
+
+
+def comet(rng):
+    return _r(rng, ALNUM, 25)
+
+
+def kaggle(rng):
+    return _r(rng, HEX, 32)
+
+
+def mistral(rng):
+    return _r(rng, ALNUM, 32)
+
+
+def cohere(rng):
+    return _r(rng, ALNUM, 40)
+
+
+def together(rng):
+    return "tgp_v1_" + _r(rng, URLSAFE, 43)
+
+
+def fireworks(rng):
+    return "fw_" + _r(rng, ALNUM, 24)
+
+
+def perplexity(rng):
+    return "pplx-" + _r(rng, ALNUM, 48)
+
+
+def xai(rng):
+    return "xai-" + _r(rng, ALNUM, 80)
+
+
+def deepseek(rng):
+    return "sk-" + _r(rng, HEX, 32)
+
+
+def openrouter(rng):
+    return "sk-or-v1-" + _r(rng, HEX, 64)
+
+
+def pinecone(rng):
+    return "pcsk_" + _r(rng, ALNUM, 6) + "_" + _r(rng, ALNUM, 63)
+
+
+def langsmith(rng, kind="pt"):
+    return f"lsv2_{kind}_" + _r(rng, HEX, 32) + "_" + _r(rng, HEX, 10)
+
+
+def gitlab(rng):
+    return "glpat-" + _r(rng, URLSAFE, 20)
+
+
+def slack_bot(rng):
+    return f"xoxb-{rng.randint(10**10, 10**11)}-{rng.randint(10**12, 10**13)}-" + _r(rng, ALNUM, 24)
+
+
+def stripe(rng):
+    return "sk_live_" + _r(rng, ALNUM, 99)
+
+
+def sendgrid(rng):
+    return "SG." + _r(rng, URLSAFE, 22) + "." + _r(rng, URLSAFE, 43)
+
+
+def npm(rng):
+    body = _r(rng, ALNUM, 30)
+    return f"npm_{body}{_b62(zlib.crc32(body.encode()), 6)}"
+
+
+def pypi(rng):
+    mac = b"\x02\x01\x08pypi.org\x02\x25\x00" + bytes(rng.getrandbits(8) for _ in range(60))
+    return "pypi-" + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def dockerhub(rng):
+    return "dckr_pat_" + _r(rng, URLSAFE, 27)
+
+
+def databricks(rng):
+    return "dapi" + _r(rng, HEX, 32)
+
+
+def gcp_oauth_secret(rng):
+    return "GOCSPX-" + _r(rng, URLSAFE, 28)
+
+
+def aws_session(rng):
+    return "IQoJb3JpZ2luX2Vj" + _r(rng, ALNUM + "/+", 300)
+
+
+def bedrock(rng):
+    raw = b"BedrockAPIKey-" + _r(rng, ALNUM, 8).encode() + b"-at-123456789012:" + _r(rng, ALNUM, 40).encode()
+    return "ABSK" + base64.b64encode(raw).decode()
+
+
+def azure_storage(rng):
+    return base64.b64encode(bytes(rng.getrandbits(8) for _ in range(64))).decode()
+
+
+def azure_openai(rng):
+    return _r(rng, HEX, 32)
+
+
+def neptune(rng):
+    doc = '{"api_address":"https://app.neptune.ai","api_url":"https://app.neptune.ai","api_key":"%s"}' % (
+        "-".join(_r(rng, HEX, n) for n in (8, 4, 4, 4, 12)))
+    return base64.b64encode(doc.encode()).decode()
+
+
+def jwt(rng):
+    enc = lambda d: base64.urlsafe_b64encode(d.encode()).decode().rstrip("=")
+    head = enc('{"alg":"HS256","typ":"JWT"}')
+    body = enc('{"sub":"%s","iat":1700000000}' % _r(rng, ALNUM, 12))
+    return f"{head}.{body}." + _r(rng, URLSAFE, 43)
+
+
 if __name__ == "__main__":
     import sys
 

@@ -37,6 +37,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rules/private-key.toml",
         include_str!("../rules/private-key.toml"),
     ),
+    ("rules/wandb.toml", include_str!("../rules/wandb.toml")),
+    (
+        "rules/trackers.toml",
+        include_str!("../rules/trackers.toml"),
+    ),
+    (
+        "rules/model-apis.toml",
+        include_str!("../rules/model-apis.toml"),
+    ),
+    ("rules/infra.toml", include_str!("../rules/infra.toml")),
+    ("rules/cloud.toml", include_str!("../rules/cloud.toml")),
+    (
+        "rules/urls-and-headers.toml",
+        include_str!("../rules/urls-and-headers.toml"),
+    ),
+    ("rules/putty.toml", include_str!("../rules/putty.toml")),
     ("rules/generic.toml", include_str!("../rules/generic.toml")),
 ];
 
