@@ -308,13 +308,11 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
         ListFormat::Text => {
             let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &set.rules {
-                writeln!(
-                    w,
-                    "{:width$}  {}  [{}]",
-                    r.id,
-                    r.description,
-                    r.keywords.join(", ")
-                )?;
+                let trigger = match &r.path {
+                    Some(p) => format!("path: {p}"),
+                    None => r.keywords.join(", "),
+                };
+                writeln!(w, "{:width$}  {}  [{trigger}]", r.id, r.description)?;
             }
             Ok(())
         }

@@ -50,6 +50,8 @@ pub struct Engine {
     /// a keyword inside it) as a keyword.
     pattern_rules: Vec<Vec<usize>>,
     compiled: Vec<OnceLock<Result<Compiled, String>>>,
+    /// Rules that run by path (sensitive files), with their path regex once compiled.
+    path_rules: Vec<(usize, OnceLock<Result<Regex, String>>)>,
 }
 
 impl Engine {
@@ -57,7 +59,12 @@ impl Engine {
     pub fn new(set: Ruleset) -> Engine {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut path_rules = Vec::new();
         for (idx, rule) in set.rules.iter().enumerate() {
+            if rule.path.is_some() {
+                path_rules.push((idx, OnceLock::new()));
+                continue;
+            }
             for kw in &rule.keywords {
                 let kw = kw.to_ascii_lowercase();
                 match patterns.iter().position(|p| *p == kw) {
@@ -99,6 +106,7 @@ impl Engine {
             prefilter,
             pattern_rules,
             compiled,
+            path_rules,
         }
     }
 
@@ -157,7 +165,33 @@ impl Engine {
     /// with the line breaks around it, so boundary classes see what they would in the whole
     /// text), or on the whole text for a `multiline` rule.
     pub fn scan(&self, text: &[u8]) -> Result<Vec<Match>> {
+        self.scan_path(text, None)
+    }
+
+    /// [`Engine::scan`] for an input named `path`: rules with a `path` regex that matches it run
+    /// too, over the whole text.
+    pub fn scan_path(&self, text: &[u8], path: Option<&str>) -> Result<Vec<Match>> {
         let mut out = Vec::new();
+        if let Some(path) = path {
+            for (idx, re) in &self.path_rules {
+                let rule = &self.rules[*idx];
+                let re = re
+                    .get_or_init(|| {
+                        Regex::new(rule.path.as_deref().unwrap_or_default()).map_err(|e| {
+                            format!(
+                                "{}: path regex does not compile: {}",
+                                rule.origin(),
+                                one_line(&e.to_string())
+                            )
+                        })
+                    })
+                    .as_ref()
+                    .map_err(|e| anyhow!("{e}"))?;
+                if re.is_match(path.as_bytes()) {
+                    find(rule, self.compiled(*idx)?, text, 0, *idx, &mut out);
+                }
+            }
+        }
         for (idx, hits) in self.keyword_hits(text).iter().enumerate() {
             if hits.is_empty() {
                 continue;
@@ -174,6 +208,15 @@ impl Engine {
         }
         self.yield_generic(&mut out);
         out.sort_by_key(|m| (m.start, m.end, m.rule));
+        let rules = &self.rules;
+        let mut firsts = Vec::new();
+        out.retain(|m| {
+            !rules[m.rule].first_only
+                || (!firsts.contains(&m.rule) && {
+                    firsts.push(m.rule);
+                    true
+                })
+        });
         Ok(out)
     }
 

@@ -380,6 +380,8 @@ mod tests {
             multiline: false,
             confidence: None,
             validate: None,
+            path: None,
+            first_only: false,
             allowlist: Default::default(),
             remediation: "r".into(),
             examples: vec![],

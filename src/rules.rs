@@ -53,6 +53,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../rules/urls-and-headers.toml"),
     ),
     ("rules/putty.toml", include_str!("../rules/putty.toml")),
+    ("rules/files.toml", include_str!("../rules/files.toml")),
     ("rules/generic.toml", include_str!("../rules/generic.toml")),
 ];
 
@@ -92,6 +93,14 @@ pub struct Rule {
     /// A structure check of the secret: passing makes a match `high`, failing `low`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate: Option<Check>,
+    /// A regex over the input's path (`/`-separated): the rule runs only on inputs whose path
+    /// matches, over their whole text, without a keyword prefilter (a sensitive file is judged by
+    /// its name and its content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Report only the first match of this rule in an input (one finding per sensitive file).
+    #[serde(default)]
+    pub first_only: bool,
     /// Values that mark a match as a placeholder rather than a secret.
     #[serde(default)]
     pub allowlist: Allowlist,
@@ -102,7 +111,7 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// Texts the rule must not fire on.
     #[serde(default, skip_serializing)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Negative>,
     /// The file the rule came from, for error messages.
     #[serde(skip_deserializing, skip_serializing)]
     pub source: String,
@@ -131,6 +140,33 @@ pub struct Example {
     /// The confidence the finding must have, when given.
     #[serde(default)]
     pub confidence: Option<Confidence>,
+    /// The path the text is scanned as (for rules with `path`).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// A negative example: a text, or a text with the path it is scanned as.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Negative {
+    /// A text, scanned with no path.
+    Text(String),
+    /// A text scanned as if it were the file at `path`.
+    File {
+        /// The text.
+        text: String,
+        /// The path.
+        path: String,
+    },
+}
+
+impl Negative {
+    fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            Negative::Text(t) => (t, None),
+            Negative::File { text, path } => (text, Some(path)),
+        }
+    }
 }
 
 impl Rule {
@@ -207,7 +243,9 @@ impl Ruleset {
             if r.remediation.trim().is_empty() {
                 bail!("{o}: remediation is empty");
             }
-            if r.keywords.is_empty() || r.keywords.iter().any(|k| k.trim().is_empty()) {
+            if (r.keywords.is_empty() && r.path.is_none())
+                || r.keywords.iter().any(|k| k.trim().is_empty())
+            {
                 bail!("{o}: keywords must list at least one non-empty literal");
             }
             if r.examples.is_empty() {
@@ -255,7 +293,7 @@ impl Ruleset {
                 continue;
             }
             for ex in &rule.examples {
-                match engine.scan(ex.text.as_bytes()) {
+                match engine.scan_path(ex.text.as_bytes(), ex.path.as_deref()) {
                     Err(e) => failures.push(e.to_string()),
                     Ok(ms) => {
                         let mine: Vec<_> = ms.iter().filter(|m| m.rule == idx).collect();
@@ -280,10 +318,11 @@ impl Ruleset {
                 }
             }
             for neg in &rule.negative_examples {
-                if let Ok(ms) = engine.scan(neg.as_bytes())
+                let (text, path) = neg.parts();
+                if let Ok(ms) = engine.scan_path(text.as_bytes(), path)
                     && ms.iter().any(|m| m.rule == idx)
                 {
-                    failures.push(format!("{o}: negative example {neg:?} fired"));
+                    failures.push(format!("{o}: negative example {text:?} fired"));
                 }
             }
         }

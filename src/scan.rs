@@ -203,7 +203,7 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
             Err(_) => {}
         }
     }
-    match engine.scan(text) {
+    match engine.scan_path(text, Some(display)) {
         Ok(matches) => {
             let origin = Origin {
                 path: display.into(),

@@ -688,3 +688,35 @@ fn sarif_and_github_formats() {
         ))
         .stdout(predicate::str::contains(HF_KEY).not());
 }
+
+/// A committed `.env` is a finding of its own (with the .gitignore line to add), a template is not.
+#[test]
+fn staged_sensitive_files_block_and_templates_do_not() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[
+            (".env.example", b"DB_PASSWORD=\nAPI_TOKEN=\n"),
+            ("app.py", b"x = 1\n"),
+        ],
+    );
+    git(d, &["add", "."]);
+    let (code, _, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 0, "a template is not a credential");
+    write_tree(d, &[(".env", b"DEBUG=1\nDB_PASSWORD=Xk7pQ2mLr9vTz4#a\n")]);
+    git(d, &["add", ".env"]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 1);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "dotenv-file")
+        .expect("dotenv-file");
+    assert_eq!(
+        (f["path"].as_str(), f["line"].as_u64()),
+        (Some(".env"), Some(2))
+    );
+    assert!(f["remediation"].as_str().unwrap().contains(".gitignore"));
+}

@@ -8,6 +8,7 @@ use tempfile::TempDir;
 
 /// Every planted secret of the demo, with its exact position.
 const DEMO: &[(&str, u64, u64, &str)] = &[
+    ("fixtures/demo/.env", 2, 16, "dotenv-file"),
     ("fixtures/demo/.env", 2, 16, "openai-api-key"),
     ("fixtures/demo/.env", 3, 10, "huggingface-token"),
     ("fixtures/demo/.env", 4, 19, "aws-access-key-id"),
@@ -25,6 +26,7 @@ const DEMO: &[(&str, u64, u64, &str)] = &[
         "google-api-key",
     ),
     ("fixtures/demo/deploy/id_rsa", 2, 1, "private-key"),
+    ("fixtures/demo/deploy/id_rsa", 2, 1, "private-key-file"),
     ("fixtures/demo/explore.ipynb", 22, 22, "huggingface-token"),
     ("fixtures/demo/requirements.txt", 4, 13, "github-token"),
     (
@@ -68,7 +70,7 @@ fn demo_finds_every_planted_secret_at_its_position() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(positions(&report), owned(DEMO));
     let s = &report["summary"];
-    assert_eq!(s["findings"], 13);
+    assert_eq!(s["findings"], 15);
     assert_eq!(s["files_with_findings"], 7);
     assert_eq!(s["files_scanned"], 9);
     assert_eq!(s["notebooks"], 1);
@@ -405,7 +407,7 @@ fn output_file_and_quiet() {
         .code(1)
         .stdout("");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(v["summary"]["findings"], 13);
+    assert_eq!(v["summary"]["findings"], 15);
     caulk()
         .current_dir(root())
         .args(["scan", "fixtures/demo", "-q"])

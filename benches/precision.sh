@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Precision on real code: scan the unpacked sources of popular ML-stack packages from PyPI
+# (which should hold no live secrets) and list every finding for triage.
+#   bash benches/precision.sh            # downloads into benches/out/precision, scans, prints findings
+# The package list is fixed so the counts are reproducible (versions: the newest PyPI serves; the
+# script prints them). Notebooks come from packages that ship test and documentation notebooks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=benches/out/precision
+mkdir -p "$out/dl" "$out/src"
+packages=(
+  transformers datasets huggingface_hub accelerate diffusers peft sentence-transformers
+  openai anthropic cohere langchain-core mlflow-skinny wandb scikit-learn pandas requests
+  boto3 lightning evaluate safetensors
+  nbconvert nbformat jupytext papermill nbclient
+)
+for p in "${packages[@]}"; do
+  if ! ls "$out/dl" | grep -qi "^${p//-/[-_]}-"; then
+    pip download --quiet --no-deps --no-binary :all: -d "$out/dl" "$p" 2>/dev/null \
+      || pip download --quiet --no-deps -d "$out/dl" "$p" >/dev/null
+  fi
+done
+for f in "$out"/dl/*; do
+  name=$(basename "$f")
+  [ -d "$out/src/$name" ] && continue
+  mkdir -p "$out/src/$name"
+  case "$f" in
+    *.tar.gz) tar -xzf "$f" -C "$out/src/$name" ;;
+    *.zip|*.whl) python3 -m zipfile -e "$f" "$out/src/$name" ;;
+  esac
+done
+cargo build --release --locked --quiet
+ls "$out/dl" | sed 's/^/  /'
+notebooks=$(find "$out/src" -name '*.ipynb' | wc -l)
+echo "$(find "$out/src" -type f | wc -l) files, $notebooks notebooks, $(du -sh "$out/src" | cut -f1)"
+./target/release/caulk scan "$out/src" --no-ignore --format json -o "$out/findings.json" -q || true
+python3 - "$out/findings.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["summary"])
+for f in d["findings"]:
+    print(f'{f["confidence"]:<6} {f["rule_id"]:<28} {f["path"]}:{f["line"]}  {f["snippet"][:110]}')
+PY
