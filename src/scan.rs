@@ -214,7 +214,58 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
         }
         Err(e) => out.error = Some(format!("{display}: {e:#}")),
     }
+    scan_k8s_secret_data(engine, text, display, &mut out);
     out
+}
+
+/// Kubernetes `Secret` manifests keep their values base64-encoded under `data:`: each value is
+/// decoded (one level) and scanned, and a finding points at the encoded text.
+fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut Scanned) {
+    use std::sync::LazyLock;
+    static VALUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+        regex::bytes::Regex::new(r#"(?m)^[ \t]+[A-Za-z0-9._-]+:[ \t]+["']?(?P<v>[A-Za-z0-9+/]{12,}={0,2})["']?[ \t]*\r?$"#)
+            .expect("static regex")
+    });
+    let is_secret = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
+    if !(is_secret(b"kind: Secret") || is_secret(b"\"kind\": \"Secret\"")) {
+        return;
+    }
+    let lines = std::cell::OnceCell::new();
+    for caps in VALUE.captures_iter(text) {
+        let v = caps.name("v").expect("group v");
+        let Some(decoded) = crate::validate::base64_decode(v.as_bytes()) else {
+            continue;
+        };
+        if decoded.len() < 8 || is_binary(&decoded) || std::str::from_utf8(&decoded).is_err() {
+            continue;
+        }
+        let Ok(matches) = engine.scan(&decoded) else {
+            continue;
+        };
+        if matches.is_empty() {
+            continue;
+        }
+        let origin = Origin {
+            path: display.into(),
+            notebook: None,
+        };
+        let at = v.start();
+        let file_offset = |_: usize| at; // a decoded byte has no position of its own
+        let lines = lines.get_or_init(|| LineIndex::new(text));
+        let loc = Locator::Mapped {
+            file: text,
+            lines,
+            file_offset: &file_offset,
+        };
+        for mut f in finding::findings(engine, &decoded, &matches, &origin, &loc) {
+            f.snippet = format!("{} (base64-decoded from a Kubernetes Secret)", f.snippet);
+            f.remediation.push_str(
+                " Kubernetes Secret data is only base64-encoded, not encrypted: keep Secrets out of \
+                 git, or commit them sealed (Sealed Secrets, SOPS, External Secrets).",
+            );
+            out.findings.push(f);
+        }
+    }
 }
 
 /// Whether `buf` looks binary: a NUL byte in its first 8 KiB.

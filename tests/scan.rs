@@ -493,3 +493,57 @@ fn control_characters_in_file_names_are_escaped() {
         "{stdout}"
     );
 }
+
+#[test]
+fn kubernetes_secret_data_is_decoded_and_pointed_at() {
+    let dir = TempDir::new().unwrap();
+    let encoded = "aGZfb0NDeEtydklXY0NRTkp5TXNoaFNldmdWYVBLdnNMcmdPUQ=="; // base64 of HF_KEY
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hf\ndata:\n  HF_TOKEN: {encoded}\n  user: dHJhaW5lci1ib3Q=\n"
+    );
+    write_tree(
+        dir.path(),
+        &[
+            ("secret.yaml", manifest.as_bytes()),
+            (
+                "plain.yaml",
+                manifest
+                    .replace("kind: Secret", "kind: ConfigMap")
+                    .as_bytes(),
+            ),
+        ],
+    );
+    let (code, report, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    let hf: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "huggingface-token")
+        .collect();
+    assert_eq!(hf.len(), 1, "decoded only inside a Secret");
+    assert_eq!(
+        (
+            hf[0]["path"].as_str(),
+            hf[0]["line"].as_u64(),
+            hf[0]["column"].as_u64()
+        ),
+        (Some("secret.yaml"), Some(6), Some(13))
+    );
+    assert!(
+        hf[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("base64-decoded")
+    );
+    assert!(
+        !output_text(
+            &caulk()
+                .current_dir(dir.path())
+                .args(["scan", "."])
+                .output()
+                .unwrap()
+        )
+        .contains(HF_KEY)
+    );
+}
