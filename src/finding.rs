@@ -133,6 +133,9 @@ pub struct Finding {
     /// `high` (checksum or structure verified), `medium` (format matched) or `low` (context or
     /// entropy only, or a failed structure check).
     pub confidence: crate::validate::Confidence,
+    /// What else caulk could tell offline (a JWT's expiry); absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The commit that introduced it; null for working-tree scans.
     pub commit: Option<CommitInfo>,
     /// Notebook coordinates; null outside notebooks.
@@ -219,12 +222,31 @@ pub fn findings(
                 remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
                 confidence: m.confidence,
+                note: note(rule, secret),
                 commit: None,
                 notebook: origin.notebook.clone(),
                 raw_secret,
             }
         })
         .collect()
+}
+
+/// A JWT's expiry, said plainly: an expired token is still worth rotating away (its signing key
+/// signed it), but the hurry differs.
+fn note(rule: &Rule, secret: &[u8]) -> Option<String> {
+    if rule.validate != Some(crate::validate::Check::Jwt) {
+        return None;
+    }
+    let exp = crate::validate::jwt_expiry(secret)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let when = crate::git::iso8601(git2::Time::new(exp, 0));
+    Some(if exp < now {
+        format!("JWT expired {when}")
+    } else {
+        format!("JWT valid until {when}")
+    })
 }
 
 /// Line starts of a text. Lines end at `\n`, `\r\n` or a lone `\r`.

@@ -70,6 +70,9 @@ pub fn text(
             )?,
         }
         writeln!(w, "    line    {}", escape(&f.snippet))?;
+        if let Some(n) = &f.note {
+            writeln!(w, "    note    {}", escape(n))?;
+        }
         if let Some(c) = &f.commit {
             let short = &c.sha[..12.min(c.sha.len())];
             let msg = format!("{short} {} {}: {}", c.date, c.author, c.message);

@@ -146,6 +146,13 @@ pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The `exp` claim (seconds since the epoch) of a JWT, if it has one.
+pub fn jwt_expiry(secret: &[u8]) -> Option<i64> {
+    let payload = secret.split(|&b| b == b'.').nth(1)?;
+    let claims: serde_json::Value = serde_json::from_slice(&base64_decode(payload)?).ok()?;
+    claims.get("exp")?.as_i64()
+}
+
 fn jwt_ok(secret: &[u8]) -> bool {
     let mut parts = secret.split(|&b| b == b'.');
     let (Some(h), Some(p), Some(_sig), None) =
@@ -216,6 +223,17 @@ mod tests {
             "no alg"
         );
         assert!(!passes(Check::Jwt, b"abc.def.ghi"));
+    }
+
+    #[test]
+    fn jwt_expiry_reads_exp() {
+        // {"alg":"HS256"} . {"sub":"x","exp":1700000000}
+        let t = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4IiwiZXhwIjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJl";
+        assert_eq!(jwt_expiry(t), Some(1_700_000_000));
+        assert_eq!(
+            jwt_expiry(b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"),
+            None
+        );
     }
 
     #[test]

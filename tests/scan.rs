@@ -547,3 +547,20 @@ fn kubernetes_secret_data_is_decoded_and_pointed_at() {
         .contains(HF_KEY)
     );
 }
+
+#[test]
+fn jwt_is_checked_and_its_expiry_noted() {
+    let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0cmFpbmVyLWJvdCIsImV4cCI6MTcwMDAwMDAwMH0.q8Zr2LwP0vYt9KxBmm3Nf7cJ4hT1sW6yDg5eKa0Ru8";
+    let out = caulk()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(format!("TOKEN={jwt}\n"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["rule_id"].as_str(), f["confidence"].as_str()),
+        (Some("jwt"), Some("high"))
+    );
+    assert_eq!(f["note"], "JWT expired 2023-11-14T22:13:20+00:00");
+}
