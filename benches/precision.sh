@@ -8,17 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=benches/out/precision
 mkdir -p "$out/dl" "$out/src"
-packages=(
+# Wheels of the ML stack (their code, as installed), and source archives of packages that ship
+# test and documentation notebooks (pure Python: no build needed to download them).
+wheels=(
   transformers datasets huggingface_hub accelerate diffusers peft sentence-transformers
   openai anthropic cohere langchain-core mlflow-skinny wandb scikit-learn pandas requests
   boto3 lightning evaluate safetensors
-  nbconvert nbformat jupytext papermill nbclient
 )
-for p in "${packages[@]}"; do
-  if ! ls "$out/dl" | grep -qi "^${p//-/[-_]}-"; then
-    pip download --quiet --no-deps --no-binary :all: -d "$out/dl" "$p" 2>/dev/null \
-      || pip download --quiet --no-deps -d "$out/dl" "$p" >/dev/null
-  fi
+sdists=(nbconvert nbformat jupytext papermill nbclient)
+have() { ls "$out/dl" | grep -qi "^${1//-/[-_]}-"; }
+for p in "${wheels[@]}"; do
+  have "$p" || pip download --quiet --no-deps --only-binary :all: -d "$out/dl" "$p"
+done
+for p in "${sdists[@]}"; do
+  have "$p" || pip download --quiet --no-deps --no-binary :all: -d "$out/dl" "$p"
 done
 for f in "$out"/dl/*; do
   name=$(basename "$f")
