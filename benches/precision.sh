@@ -21,7 +21,7 @@ for p in "${wheels[@]}"; do
   have "$p" || pip download --quiet --no-deps --only-binary :all: -d "$out/dl" "$p"
 done
 for p in "${sdists[@]}"; do
-  have "$p" || pip download --quiet --no-deps --no-binary :all: -d "$out/dl" "$p"
+  have "$p" || pip download --quiet --no-deps --no-binary "$p" -d "$out/dl" "$p"
 done
 for f in "$out"/dl/*; do
   name=$(basename "$f")

@@ -97,7 +97,7 @@ impl Shared {
         self.errors.lock().unwrap().push(msg);
     }
 
-    /// Scans one input's contents and records what it gave.
+    /// Scans one input's contents (named `path` relative to its root) and records what it gave.
     fn scan_text(&self, engine: &Engine, text: &[u8], path: &Path, display: &str) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
@@ -118,7 +118,7 @@ impl Shared {
     }
 
     /// Reads and scans one file, unless it is too large or binary.
-    fn scan_file(&self, engine: &Engine, path: &Path, display: &str, max: u64) {
+    fn scan_file(&self, engine: &Engine, path: &Path, rel: &Path, display: &str, max: u64) {
         let mut file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return self.error(format!("{display}: {}", io_reason(&e))),
@@ -140,7 +140,7 @@ impl Shared {
             self.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.scan_text(engine, &buf, path, display);
+        self.scan_text(engine, &buf, rel, display);
     }
 }
 
@@ -157,7 +157,8 @@ pub struct Scanned {
     pub error: Option<String>,
 }
 
-/// Scans the contents of one input (a file, a blob, stdin) named `path` (shown as `display`):
+/// Scans the contents of one input (a file, a blob, stdin) named `path` — relative to what was
+/// scanned, for the file walker; in the repository, for git — and shown as `display`:
 /// as a notebook when it is one, else as text. Every source — the walker, `staged`, `history` —
 /// comes through here, so they all read notebooks the same way.
 pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -> Scanned {
@@ -215,7 +216,57 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
         Err(e) => out.error = Some(format!("{display}: {e:#}")),
     }
     scan_k8s_secret_data(engine, text, display, &mut out);
+    mark_test_paths(path, &mut out);
     out
+}
+
+/// Directory names that hold tests and their fixtures.
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "testdata",
+    "test_data",
+    "fixtures",
+    "fixture",
+    "__tests__",
+    "__fixtures__",
+];
+
+/// Whether a path (relative to what was scanned) is test code or a test fixture.
+pub fn is_test_path(path: &Path) -> bool {
+    let mut parts = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase())
+        .peekable();
+    while let Some(part) = parts.next() {
+        let last = parts.peek().is_none();
+        if !last && TEST_DIRS.contains(&part.as_str()) {
+            return true;
+        }
+        if last {
+            let stem = part.split('.').next().unwrap_or("");
+            return part.starts_with("test_")
+                || part.starts_with("testing_")
+                || part == "conftest.py"
+                || stem.ends_with("_test")
+                || part.contains(".test.")
+                || part.contains(".spec.");
+        }
+    }
+    false
+}
+
+/// Findings in test code say so: keys made for a test suite are reported, not hidden, but a
+/// reviewer should know where they stand.
+fn mark_test_paths(path: &Path, out: &mut Scanned) {
+    if !out.findings.is_empty() && is_test_path(path) {
+        for f in &mut out.findings {
+            f.note.get_or_insert_with(|| {
+                "in test code: likely a fixture; rotate it if it is real".to_string()
+            });
+        }
+    }
 }
 
 /// Kubernetes `Secret` manifests keep their values base64-encoded under `data:`: each value is
@@ -368,7 +419,19 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                 return WalkState::Continue; // stdin entries never reach here
             };
             if ft.is_file() {
-                shared.scan_file(engine, entry.path(), &display_path(entry.path()), max);
+                // Relative to the root it was found under, so scanning `fixtures/demo` does not
+                // make everything in it "test code"; a root that is the file keeps its name.
+                let p = entry.path();
+                let rel = roots
+                    .iter()
+                    .find_map(|r| {
+                        p.strip_prefix(r)
+                            .ok()
+                            .filter(|rel| !rel.as_os_str().is_empty())
+                    })
+                    .or_else(|| p.file_name().map(Path::new))
+                    .unwrap_or(p);
+                shared.scan_file(engine, p, rel, &display_path(p), max);
             } else if !ft.is_dir() {
                 // A symlink not followed, or a socket, FIFO or device.
                 shared.other.fetch_add(1, Ordering::Relaxed);
@@ -401,5 +464,39 @@ fn walk_error(err: &ignore::Error) -> String {
     match path_of(err) {
         Some(p) => format!("{}: {}", display_path(p), reason(err)),
         None => reason(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_test_path;
+    use std::path::Path;
+
+    #[test]
+    fn test_paths_table() {
+        let yes = [
+            "tests/x.py",
+            "a/fixtures/key.pem",
+            "pkg/test_auth.py",
+            "src/testing_utils.py",
+            "conftest.py",
+            "x_test.go",
+            "app.test.js",
+            "a/__tests__/b.ts",
+        ];
+        let no = [
+            "src/app.py",
+            "test",
+            "latest/x.py",
+            "contest.py",
+            "attestation.py",
+            "notebooks/train.ipynb",
+        ];
+        for p in yes {
+            assert!(is_test_path(Path::new(p)), "{p}");
+        }
+        for p in no {
+            assert!(!is_test_path(Path::new(p)), "{p}");
+        }
     }
 }

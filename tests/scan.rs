@@ -17,7 +17,7 @@ const DEMO: &[(&str, u64, u64, &str)] = &[
         "fixtures/demo/config/experiment.yaml",
         8,
         22,
-        "generic-secret-env",
+        "generic-password-env",
     ),
     (
         "fixtures/demo/config/experiment.yaml",
@@ -41,7 +41,7 @@ const DEMO: &[(&str, u64, u64, &str)] = &[
         "fixtures/demo/train.py",
         13,
         71,
-        "generic-secret-assignment",
+        "generic-password-assignment",
     ),
 ];
 
@@ -367,7 +367,7 @@ fn confidence_is_reported_and_filtered() {
     assert_eq!(conf("github-token"), "high", "its CRC32 checks out");
     assert_eq!(conf("openai-api-key"), "high", "it carries OpenAI's marker");
     assert_eq!(conf("groq-api-key"), "medium");
-    assert_eq!(conf("generic-secret-assignment"), "low");
+    assert_eq!(conf("generic-password-assignment"), "low");
     let (code, report, _) = scan_json(root(), &["fixtures/demo", "--min-confidence", "high"]);
     let rules: Vec<String> = positions(&report).into_iter().map(|p| p.3).collect();
     assert_eq!(
