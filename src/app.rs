@@ -280,7 +280,11 @@ fn with_output(
 }
 
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
-    let set = Ruleset::builtin()?;
+    let set = if args.check {
+        Ruleset::builtin_with_examples()?
+    } else {
+        Ruleset::builtin()?
+    };
     if args.check {
         let failures = set.check();
         for f in &failures {

@@ -9,7 +9,7 @@ use predicates::prelude::*;
 
 #[test]
 fn every_builtin_rule_passes_its_examples() {
-    let set = Ruleset::builtin().unwrap();
+    let set = Ruleset::builtin_with_examples().unwrap();
     let failures = set.check();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for r in &set.rules {
