@@ -58,17 +58,9 @@ fn run_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
 }
 
 fn found(report: &Value) -> Vec<(String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().into(),
-                f["line"].as_u64().unwrap(),
-                f["rule_id"].as_str().unwrap().into(),
-            )
-        })
+    positions(report)
+        .into_iter()
+        .map(|(p, l, _, r)| (p, l, r))
         .collect()
 }
 

@@ -27,6 +27,23 @@ fn caulk_repo() -> String {
     root().to_string_lossy().into_owned()
 }
 
+/// `git commit -m MSG` in `dir` (the hooks run), with an identity.
+fn commit(dir: &Path, msg: &str) -> Output {
+    run(
+        dir,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-m",
+            msg,
+        ],
+    )
+}
+
 fn repo_with(files: &[(&str, &[u8])]) -> TempDir {
     let dir = TempDir::new().unwrap();
     git(dir.path(), &["init", "-q"]);
@@ -88,19 +105,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
     let d = dir.path();
     let out = run(d, &pre_commit(), &["install"]);
     assert!(out.status.success(), "{}", output_text(&out));
-    let ok = run(
-        d,
-        "git",
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-m",
-            "clean",
-        ],
-    );
+    let ok = commit(d, "clean");
     assert!(
         ok.status.success(),
         "a clean commit passes:\n{}",
@@ -115,19 +120,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
         )],
     );
     git(d, &["add", "train.py"]);
-    let blocked = run(
-        d,
-        "git",
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-m",
-            "leak",
-        ],
-    );
+    let blocked = commit(d, "leak");
     assert!(
         !blocked.status.success(),
         "the key is blocked:\n{}",
@@ -137,19 +130,7 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
 
     write_tree(d, &[("explore.ipynb", &nb)]);
     git(d, &["add", "explore.ipynb"]);
-    let blocked = run(
-        d,
-        "git",
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-m",
-            "nb",
-        ],
-    );
+    let blocked = commit(d, "nb");
     let all = output_text(&blocked);
     assert!(!blocked.status.success(), "{all}");
     assert!(
