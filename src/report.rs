@@ -293,15 +293,20 @@ pub fn sarif(
         .iter()
         .map(|r| {
             let help = crate::rules::one_line(&r.remediation);
-            json!({
+            let mut rule = json!({
                 "id": r.id,
-                "name": pascal(&r.id),
                 "shortDescription": {"text": r.description},
                 "fullDescription": {"text": format!("{}: a credential that grants access; found by caulk's `{}` rule.", r.description, r.id)},
                 "help": {"text": help, "markdown": help},
                 "defaultConfiguration": {"level": "error"},
                 "properties": {"tags": ["security", "secret"], "precision": if r.generic { "medium" } else { "high" }, "security-severity": "8.0"}
-            })
+            });
+            // SARIF wants `name` to differ from `id` (even in case), or to be absent.
+            let name = pascal(&r.id);
+            if !name.eq_ignore_ascii_case(&r.id) {
+                rule["name"] = json!(name);
+            }
+            rule
         })
         .collect();
     let results: Vec<_> = findings

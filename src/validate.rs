@@ -50,6 +50,9 @@ pub enum Check {
     Jwt,
     /// A PyPI API token: `pypi-` + a base64url macaroon whose location is `pypi.org`.
     PypiMacaroon,
+    /// A PEM body (whitespace or JSON `\n` escapes between lines) that decodes to a DER
+    /// SEQUENCE, as every private key encoding does.
+    PemDer,
 }
 
 /// Whether `secret` passes `check`.
@@ -62,6 +65,23 @@ pub fn passes(check: Check, secret: &[u8]) -> bool {
             secret.starts_with(b"npm_") && secret.len() == 40 && crc32_base62_ok(&secret[4..])
         }
         Check::Jwt => jwt_ok(secret),
+        Check::PemDer => {
+            let body: Vec<u8> = secret
+                .split(|&b| b == b'\\')
+                .enumerate()
+                .flat_map(|(i, part)| {
+                    if i == 0 {
+                        part
+                    } else {
+                        part.get(1..).unwrap_or_default()
+                    }
+                })
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            base64_decode(&body)
+                .is_some_and(|der| der.len() > 64 && der[0] == 0x30 && der[1] >= 0x81)
+        }
         Check::PypiMacaroon => secret
             .strip_prefix(b"pypi-")
             .and_then(base64_decode)
@@ -223,6 +243,35 @@ mod tests {
             "no alg"
         );
         assert!(!passes(Check::Jwt, b"abc.def.ghi"));
+    }
+
+    #[test]
+    fn pem_bodies_decode_to_der() {
+        let der = [vec![0x30, 0x82, 0x02, 0x54], vec![7u8; 90]].concat();
+        let b64: String = {
+            let t = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            der.chunks(3)
+                .flat_map(|c| {
+                    let n = (u32::from(c[0]) << 16)
+                        | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                        | u32::from(*c.get(2).unwrap_or(&0));
+                    (0..4).map(move |i| t[((n >> (18 - 6 * i)) & 63) as usize] as char)
+                })
+                .collect()
+        };
+        let (a, b) = b64.split_at(40);
+        assert!(
+            passes(Check::PemDer, format!("{a}\n{b}").as_bytes()),
+            "newline between lines"
+        );
+        assert!(
+            passes(Check::PemDer, format!("{a}\\n{b}").as_bytes()),
+            "JSON escape between lines"
+        );
+        assert!(!passes(
+            Check::PemDer,
+            b"bm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0IHRoYXQgaXMgbG9uZyBlbm91Z2ggdG8gYmUgY2hlY2tlZA=="
+        ));
     }
 
     #[test]

@@ -366,6 +366,7 @@ fn confidence_is_reported_and_filtered() {
     };
     assert_eq!(conf("github-token"), "high", "its CRC32 checks out");
     assert_eq!(conf("openai-api-key"), "high", "it carries OpenAI's marker");
+    assert_eq!(conf("private-key"), "high", "its body decodes to DER");
     assert_eq!(conf("groq-api-key"), "medium");
     assert_eq!(conf("generic-password-assignment"), "low");
     let (code, report, _) = scan_json(root(), &["fixtures/demo", "--min-confidence", "high"]);
@@ -374,10 +375,14 @@ fn confidence_is_reported_and_filtered() {
         (code, rules),
         (
             1,
-            vec!["openai-api-key".to_string(), "github-token".to_string()]
+            vec![
+                "openai-api-key".to_string(),
+                "private-key".to_string(),
+                "github-token".to_string()
+            ]
         )
     );
-    assert_eq!(report["summary"]["findings"], 2);
+    assert_eq!(report["summary"]["findings"], 3);
     // a GitHub token whose checksum is broken is no real token: low, filtered by medium
     let dir = TempDir::new().unwrap();
     write_tree(
