@@ -104,6 +104,16 @@ fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
 
 /// Prints warnings and errors, writes the report, and turns the result into an exit status.
 fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Result<ExitStatus> {
+    let ignore = crate::suppress::IgnoreFile::load(&crate::suppress::ignore_dirs())?;
+    let (suppressed, counts) =
+        crate::suppress::apply(&mut result.findings, common.no_inline_allow, &ignore);
+    if !suppressed.is_empty() {
+        let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        result.summary.findings = result.findings.len();
+        result.summary.files_with_findings = paths.len();
+    }
+    result.summary.suppressed = counts;
     if common.min_confidence > crate::validate::Confidence::Low {
         result
             .findings
@@ -133,7 +143,13 @@ fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Resu
         let (findings, summary) = (&result.findings, &result.summary);
         with_output(common.output.as_ref(), |w| match common.format {
             Format::Text => report::text(w, findings, summary, ReportOptions { color }),
-            Format::Json => report::json(w, findings, summary, &result.errors),
+            Format::Json => report::json(
+                w,
+                findings,
+                summary,
+                &result.errors,
+                common.show_suppressed.then_some(suppressed.as_slice()),
+            ),
             Format::Sarif => report::sarif(w, findings, engine.rules()),
             Format::Github => report::github(w, findings, summary),
         })?;

@@ -81,6 +81,12 @@ pub struct CommonArgs {
     /// or structure).
     #[arg(long, value_name = "LEVEL", default_value = "low")]
     pub min_confidence: crate::validate::Confidence,
+    /// Ignore `caulk:allow` (and `gitleaks:allow`, `pragma: allowlist secret`) pragmas: for audits.
+    #[arg(long)]
+    pub no_inline_allow: bool,
+    /// List suppressed findings, with the reason, in the JSON report (`suppressed`).
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 /// `caulk scan`.

@@ -143,6 +143,10 @@ pub struct Finding {
     /// The unmasked secret, kept for `--show-secrets`; never serialized under this name.
     #[serde(skip)]
     pub raw_secret: String,
+    /// The source line carries an allow pragma (`caulk:allow`, `gitleaks:allow`,
+    /// `pragma: allowlist secret`) that covers this finding's rule.
+    #[serde(skip)]
+    pub inline_allow: bool,
 }
 
 impl Finding {
@@ -218,6 +222,12 @@ pub fn findings(
                 secret_redacted: redacted[i].clone(),
                 secret: None,
                 snippet: snippet(text, &lines, snippet_line, matches, &redacted),
+                // A pragma counts in source text, never in a notebook output: code cannot
+                // write one there on purpose.
+                inline_allow: !origin.notebook.as_ref().is_some_and(|n| n.in_output()) && {
+                    let (ls, le) = lines.span(text, snippet_line);
+                    crate::suppress::pragma_allows(&text[ls..le], &rule.id)
+                },
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
                 remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,

@@ -18,4 +18,5 @@ pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod strip;
+pub mod suppress;
 pub mod validate;

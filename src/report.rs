@@ -156,6 +156,17 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if !skipped.is_empty() {
         line.push_str(&format!("; skipped {}", skipped.join(", ")));
     }
+    let held = s.suppressed.inline + s.suppressed.ignore_file;
+    if held > 0 {
+        let mut how = Vec::new();
+        if s.suppressed.inline > 0 {
+            how.push(format!("{} by inline pragmas", s.suppressed.inline));
+        }
+        if s.suppressed.ignore_file > 0 {
+            how.push(format!("{} by .caulkignore", s.suppressed.ignore_file));
+        }
+        line.push_str(&format!("; {} suppressed ({})", held, how.join(", ")));
+    }
     if s.notebooks_as_text > 0 {
         line.push_str(&format!(
             "; {} not readable as notebooks, scanned as text",
@@ -204,21 +215,25 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
     summary: &'a Summary,
     errors: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a [crate::suppress::Suppressed]>,
 }
 
-/// The JSON report: `{version, findings, summary, errors}`; documented in the README, changed
-/// only by adding fields.
+/// The JSON report: `{version, findings, summary, errors}`, plus `suppressed` when asked;
+/// documented in the README, changed only by adding fields.
 pub fn json(
     w: &mut dyn Write,
     findings: &[Finding],
     summary: &Summary,
     errors: &[String],
+    suppressed: Option<&[crate::suppress::Suppressed]>,
 ) -> io::Result<()> {
     let report = JsonReport {
         version: env!("CARGO_PKG_VERSION"),
         findings,
         summary,
         errors,
+        suppressed,
     };
     serde_json::to_writer_pretty(&mut *w, &report)?;
     writeln!(w)

@@ -59,6 +59,8 @@ pub struct Summary {
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
     pub notebooks_as_text: u64,
+    /// Findings held back on purpose, by mechanism (never silently: see `--show-suppressed`).
+    pub suppressed: crate::suppress::Counts,
     /// Paths that could not be read.
     pub errors: usize,
     /// Wall time of the scan, milliseconds.
@@ -98,10 +100,23 @@ impl Shared {
     }
 
     /// Scans one input's contents (named `path` relative to its root) and records what it gave.
-    fn scan_text(&self, engine: &Engine, text: &[u8], path: &Path, display: &str) {
+    /// `stable` is the path fingerprints use, when it differs from `display`.
+    fn scan_text(
+        &self,
+        engine: &Engine,
+        text: &[u8],
+        path: &Path,
+        display: &str,
+        stable: Option<&str>,
+    ) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-        let got = scan_contents(engine, text, path, display);
+        let mut got = scan_contents(engine, text, path, display);
+        if let Some(stable) = stable.filter(|s| *s != display) {
+            for f in &mut got.findings {
+                f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
+            }
+        }
         if got.notebook {
             self.notebooks.fetch_add(1, Ordering::Relaxed);
         }
@@ -118,7 +133,15 @@ impl Shared {
     }
 
     /// Reads and scans one file, unless it is too large or binary.
-    fn scan_file(&self, engine: &Engine, path: &Path, rel: &Path, display: &str, max: u64) {
+    fn scan_file(
+        &self,
+        engine: &Engine,
+        path: &Path,
+        rel: &Path,
+        display: &str,
+        stable: &str,
+        max: u64,
+    ) {
         let mut file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return self.error(format!("{display}: {}", io_reason(&e))),
@@ -140,7 +163,7 @@ impl Shared {
             self.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.scan_text(engine, &buf, rel, display);
+        self.scan_text(engine, &buf, rel, display, Some(stable));
     }
 }
 
@@ -350,7 +373,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         if p.as_os_str() == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => shared.scan_text(engine, &buf, Path::new(""), "<stdin>"),
+                Ok(_) => shared.scan_text(engine, &buf, Path::new(""), "<stdin>", None),
                 Err(e) => shared.error(format!("<stdin>: {}", io_reason(&e))),
             }
         } else if let Err(e) = std::fs::symlink_metadata(p) {
@@ -381,6 +404,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         skipped_other: shared.other.into_inner(),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
+        suppressed: Default::default(),
         errors: errors.len(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -392,7 +416,34 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     }
 }
 
+/// Roots with their canonical form, and the top of the git work tree they are in (if any).
+struct Anchors {
+    roots: Vec<(PathBuf, PathBuf)>,
+    top: Option<PathBuf>,
+}
+
+/// The path fingerprints use: relative to the git work tree's top, so a finding keeps its
+/// fingerprint whatever directory caulk runs from and whatever path it was given; `None` outside
+/// a work tree (the path relative to the scanned root is used then).
+fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
+    let top = anchors.top.as_ref()?;
+    let (root, canon) = anchors.roots.iter().find(|(r, _)| p.starts_with(r))?;
+    let abs = canon.join(p.strip_prefix(root).ok()?);
+    let rel = abs.strip_prefix(top).ok()?;
+    Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
 fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared) {
+    let anchors = Anchors {
+        roots: roots
+            .iter()
+            .filter_map(|r| Some((r.clone(), r.canonicalize().ok()?)))
+            .collect(),
+        top: git2::Repository::discover(&roots[0])
+            .ok()
+            .and_then(|repo| repo.workdir().and_then(|w| w.canonicalize().ok())),
+    };
+    let anchors = &anchors;
     let mut builder = WalkBuilder::new(&roots[0]);
     for r in &roots[1..] {
         builder.add(r);
@@ -431,7 +482,9 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                     })
                     .or_else(|| p.file_name().map(Path::new))
                     .unwrap_or(p);
-                shared.scan_file(engine, p, rel, &display_path(p), max);
+                let stable = stable_path(anchors, p)
+                    .unwrap_or_else(|| rel.to_string_lossy().replace('\\', "/"));
+                shared.scan_file(engine, p, rel, &display_path(p), &stable, max);
             } else if !ft.is_dir() {
                 // A symlink not followed, or a socket, FIFO or device.
                 shared.other.fetch_add(1, Ordering::Relaxed);

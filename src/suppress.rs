@@ -1,0 +1,196 @@
+//! Accepting findings on purpose, and never silently: inline pragmas on the line of a secret,
+//! and `.caulkignore` fingerprints a reviewer added after triage. Every suppressed finding is
+//! counted in the summary and, with `--show-suppressed`, listed in the JSON report with why.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+
+/// The pragma caulk reads; `caulk:allow RULE-ID[,RULE-ID]` limits it to those rules.
+const CAULK: &[u8] = b"caulk:allow";
+/// Pragmas honoured for teams moving from other scanners; they allow every rule.
+const FOREIGN: &[&[u8]] = &[b"gitleaks:allow", b"pragma: allowlist secret"];
+
+/// Whether a source line's pragma allows findings of `rule`.
+pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
+    if FOREIGN
+        .iter()
+        .any(|p| memchr::memmem::find(line, p).is_some())
+    {
+        return true;
+    }
+    let Some(at) = memchr::memmem::find(line, CAULK) else {
+        return false;
+    };
+    let rest = &line[at + CAULK.len()..];
+    // Rule ids follow after whitespace, separated by commas or spaces; none means all rules.
+    if !rest.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+        return true;
+    }
+    let ids: Vec<&[u8]> = rest
+        .split(|b| b.is_ascii_whitespace() || *b == b',')
+        .filter(|w| !w.is_empty())
+        .take_while(|w| {
+            w.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        })
+        .collect();
+    ids.is_empty() || ids.contains(&rule.as_bytes())
+}
+
+/// Why a finding was not reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// A pragma on its line.
+    Inline,
+    /// Its fingerprint is in `.caulkignore`.
+    IgnoreFile,
+}
+
+/// A finding held back, with the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppressed {
+    /// Why.
+    pub reason: Reason,
+    /// The finding, redacted as any other.
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+/// How many findings each mechanism held back.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    /// By an inline pragma.
+    pub inline: usize,
+    /// By `.caulkignore`.
+    pub ignore_file: usize,
+}
+
+/// Fingerprints listed in `.caulkignore` files: one a line, `#` starts a comment.
+#[derive(Debug, Default)]
+pub struct IgnoreFile {
+    fingerprints: HashSet<String>,
+    /// The files read, for messages.
+    pub sources: Vec<PathBuf>,
+}
+
+impl IgnoreFile {
+    /// Reads `.caulkignore` in each of `dirs` that has one. A file that exists but cannot be
+    /// read is an error: accepting nothing silently would block unexpectedly, accepting all
+    /// would hide findings.
+    pub fn load(dirs: &[PathBuf]) -> anyhow::Result<IgnoreFile> {
+        let mut out = IgnoreFile::default();
+        for dir in dirs {
+            let path = dir.join(".caulkignore");
+            if !path.is_file() || out.sources.contains(&path) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+            for line in text.lines() {
+                let entry = line.split('#').next().unwrap_or("").trim();
+                // A gitleaks-style `path:rule:line` entry ends with the fingerprint caulk prints.
+                if let Some(fp) = entry.rsplit(':').next().filter(|f| !f.is_empty()) {
+                    out.fingerprints.insert(fp.to_ascii_lowercase());
+                }
+            }
+            out.sources.push(path);
+        }
+        Ok(out)
+    }
+
+    fn contains(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+}
+
+/// Moves the findings that a pragma (unless `no_inline`) or the ignore file accepts out of
+/// `findings`, returning them with their reasons.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    no_inline: bool,
+    ignore: &IgnoreFile,
+) -> (Vec<Suppressed>, Counts) {
+    let mut held = Vec::new();
+    let mut counts = Counts::default();
+    findings.retain(|f| {
+        let reason = if !no_inline && f.inline_allow {
+            counts.inline += 1;
+            Reason::Inline
+        } else if ignore.contains(&f.fingerprint) {
+            counts.ignore_file += 1;
+            Reason::IgnoreFile
+        } else {
+            return true;
+        };
+        held.push(Suppressed {
+            reason,
+            finding: f.clone(),
+        });
+        false
+    });
+    (held, counts)
+}
+
+/// Where `.caulkignore` files are looked for: the current directory and the top of the git work
+/// tree it is in.
+pub fn ignore_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from(".")];
+    if let Ok(repo) = git2::Repository::discover(".")
+        && let Some(top) = repo.workdir()
+    {
+        dirs.push(top.to_path_buf());
+    }
+    dirs.dedup_by(|a, b| same_dir(a, b));
+    dirs
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pragma_allows;
+
+    #[test]
+    fn pragma_table() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("key = 'x'  # caulk:allow", "groq-api-key", true),
+            (
+                "key = 'x'  // caulk:allow groq-api-key",
+                "groq-api-key",
+                true,
+            ),
+            (
+                "key = 'x'  // caulk:allow groq-api-key",
+                "openai-api-key",
+                false,
+            ),
+            (
+                "key = 'x'  # caulk:allow openai-api-key, groq-api-key -- fixture",
+                "groq-api-key",
+                true,
+            ),
+            ("key = 'x'  <!-- caulk:allow -->", "jwt", true),
+            ("key = 'x'  # gitleaks:allow", "jwt", true),
+            ("key = 'x'  # pragma: allowlist secret", "jwt", true),
+            ("key = 'x'  # caulk: allow", "jwt", false),
+            ("key = 'x'", "jwt", false),
+        ];
+        for &(line, rule, want) in cases {
+            assert_eq!(
+                pragma_allows(line.as_bytes(), rule),
+                want,
+                "{line} / {rule}"
+            );
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Accepting findings on purpose: inline pragmas and `.caulkignore`, on files, `staged` and
+//! `history` — counted in the summary and listed with `--show-suppressed`, never hidden silently.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn rules_of(report: &Value, key: &str) -> Vec<String> {
+    report[key].as_array().map_or(Vec::new(), |a| {
+        a.iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    })
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = caulk()
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn inline_pragmas_in_any_comment_syntax_and_for_one_rule() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "a = '{GROQ_KEY}'  # caulk:allow\n\
+         b = '{HF_KEY}'  // caulk:allow groq-api-key\n\
+         c = '{OPENAI_KEY}'  <!-- gitleaks:allow -->\n\
+         d = '{GROQ_KEY}x'\n\
+         e = '{HF_KEY}'  # pragma: allowlist secret\n"
+    );
+    write_tree(dir.path(), &[("k.py", text.as_bytes())]);
+    let (code, report) = run(dir.path(), &["scan", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_of(&report, "findings"),
+        ["huggingface-token"],
+        "the pragma on line 2 names another rule"
+    );
+    assert_eq!(report["summary"]["suppressed"]["inline"], 3);
+    let held: Vec<(String, String)> = report["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["reason"].as_str().unwrap().into(),
+                s["rule_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(held.len(), 3);
+    assert!(held.iter().all(|(r, _)| r == "inline"));
+    assert!(
+        !output_text(
+            &caulk()
+                .current_dir(dir.path())
+                .args(["scan", ".", "--format", "json", "--show-suppressed"])
+                .output()
+                .unwrap()
+        )
+        .contains(GROQ_KEY),
+        "suppressed findings are redacted too"
+    );
+    // the text summary says what was held back
+    caulk()
+        .current_dir(dir.path())
+        .args(["scan", "."])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "3 suppressed (3 by inline pragmas)",
+        ));
+    // audits ignore pragmas
+    let (_, report) = run(dir.path(), &["scan", ".", "--no-inline-allow"]);
+    assert_eq!(rules_of(&report, "findings").len(), 4);
+}
+
+#[test]
+fn a_pragma_counts_in_a_notebook_cell_not_in_an_output() {
+    let dir = TempDir::new().unwrap();
+    let nb = serde_json::json!({
+        "cells": [
+            {"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "source": [format!("key = '{GROQ_KEY}'  # caulk:allow\n")],
+             "outputs": [{"name": "stdout", "output_type": "stream", "text": [format!("{HF_KEY}  # caulk:allow\n")]}]}
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5
+    });
+    write_tree(
+        dir.path(),
+        &[(
+            "n.ipynb",
+            serde_json::to_string_pretty(&nb).unwrap().as_bytes(),
+        )],
+    );
+    let (code, report) = run(dir.path(), &["scan", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_of(&report, "findings"),
+        ["huggingface-token"],
+        "printed pragmas do not count"
+    );
+    assert_eq!(rules_of(&report, "suppressed"), ["groq-api-key"]);
+}
+
+#[test]
+fn caulkignore_accepts_one_finding_by_fingerprint_everywhere() {
+    let r = TempDir::new().unwrap();
+    let d = r.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[(
+            "src/fixture.py",
+            format!("x = 1\nKEY = '{GROQ_KEY}'\n").as_bytes(),
+        )],
+    );
+    let (_, report) = run(d, &["scan", "."]);
+    let fp = report["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    write_tree(
+        d,
+        &[(
+            ".caulkignore",
+            format!("# reviewed 2026-11-24: a revoked key kept as a test fixture\n{fp}\n")
+                .as_bytes(),
+        )],
+    );
+    let (code, report) = run(d, &["scan", "."]);
+    assert_eq!(
+        (
+            code,
+            report["summary"]["suppressed"]["ignore_file"].as_u64()
+        ),
+        (0, Some(1))
+    );
+    assert_eq!(report["suppressed"][0]["reason"], "ignore-file");
+    // the same fingerprint from a subdirectory, after the line moved (fingerprints ignore lines)
+    write_tree(
+        d,
+        &[(
+            "src/fixture.py",
+            format!("import os\n\n\nx = 1\nKEY = '{GROQ_KEY}'\n").as_bytes(),
+        )],
+    );
+    let (code, _) = run(&d.join("src"), &["scan", "."]);
+    assert_eq!(
+        code, 0,
+        "stable when run from elsewhere and when lines move"
+    );
+    // staged and history read the same file
+    git(d, &["add", "."]);
+    assert_eq!(run(d, &["staged"]).0, 0);
+    git(d, &["commit", "-q", "-m", "fixture"]);
+    assert_eq!(run(d, &["history"]).0, 0);
+    // the same secret pasted into another file is a new finding
+    write_tree(
+        d,
+        &[("src/app.py", format!("KEY = '{GROQ_KEY}'\n").as_bytes())],
+    );
+    let (code, report) = run(d, &["scan", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(report["findings"][0]["path"], "src/app.py");
+}
