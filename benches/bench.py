@@ -20,7 +20,7 @@ import time
 
 
 def run(cmd, cwd=None):
-    """Runs cmd; returns (seconds, peak RSS in MiB, exit code)."""
+    """Runs cmd in cwd; returns (seconds, peak RSS of that child in MiB, exit code)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)

@@ -18,14 +18,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 
-
-def run(cmd, cwd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    return time.perf_counter() - t0, ru.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+from bench import run  # noqa: E402  (same folder: one timing helper for both benchmarks)
 
 
 def found_paths(name, path):
