@@ -107,22 +107,11 @@ fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Resu
     let ignore = crate::suppress::IgnoreFile::load(&crate::suppress::ignore_dirs())?;
     let (suppressed, counts) =
         crate::suppress::apply(&mut result.findings, common.no_inline_allow, &ignore);
-    if !suppressed.is_empty() {
-        let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
-        paths.dedup();
-        result.summary.findings = result.findings.len();
-        result.summary.files_with_findings = paths.len();
-    }
     result.summary.suppressed = counts;
-    if common.min_confidence > crate::validate::Confidence::Low {
-        result
-            .findings
-            .retain(|f| f.confidence >= common.min_confidence);
-        let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
-        paths.dedup();
-        result.summary.findings = result.findings.len();
-        result.summary.files_with_findings = paths.len();
-    }
+    result
+        .findings
+        .retain(|f| f.confidence >= common.min_confidence);
+    result.summary.count(&result.findings);
     if common.show_secrets {
         for f in &mut result.findings {
             f.secret = Some(f.raw_secret.clone());

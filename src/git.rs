@@ -460,11 +460,7 @@ fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
     });
     result.errors.sort();
     result.warnings.sort();
-    let mut paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
-    paths.sort_unstable();
-    paths.dedup();
-    summary.findings = result.findings.len();
-    summary.files_with_findings = paths.len();
+    summary.count(&result.findings);
     summary.errors = result.errors.len();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     result.summary = summary;

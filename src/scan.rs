@@ -67,6 +67,18 @@ pub struct Summary {
     pub elapsed_ms: u64,
 }
 
+impl Summary {
+    /// Sets `findings` and `files_with_findings` from the findings as they now stand (after a
+    /// source sorts them, or after the report filters them).
+    pub fn count(&mut self, findings: &[Finding]) {
+        let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        self.findings = findings.len();
+        self.files_with_findings = paths.len();
+    }
+}
+
 /// Findings, counts and errors of a scan.
 #[derive(Debug, Default)]
 pub struct ScanResult {
@@ -391,11 +403,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     errors.sort();
     let mut warnings = shared.warnings.into_inner().unwrap();
     warnings.sort();
-    let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
-    paths.dedup();
-    let summary = Summary {
-        findings: findings.len(),
-        files_with_findings: paths.len(),
+    let mut summary = Summary {
         files_scanned: shared.files.into_inner(),
         commits: 0,
         bytes_scanned: shared.bytes.into_inner(),
@@ -407,7 +415,9 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         suppressed: Default::default(),
         errors: errors.len(),
         elapsed_ms: started.elapsed().as_millis() as u64,
+        ..Summary::default()
     };
+    summary.count(&findings);
     ScanResult {
         findings,
         summary,
