@@ -3,21 +3,26 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
+use crate::baseline::{self, Baseline};
 use crate::cli::{
-    Cli, Command, CommonArgs, Format, HistoryArgs, ListFormat, RulesArgs, ScanArgs, StagedArgs,
-    StripArgs,
+    Cli, Command, CommonArgs, Format, HistoryArgs, InitArgs, ListFormat, RulesArgs, ScanArgs,
+    StagedArgs, StripArgs,
 };
+use crate::config::{self, Config, ScanDefaults};
 use crate::engine::Engine;
 use crate::exit::ExitStatus;
 use crate::git;
 use crate::report::{self, ReportOptions};
 use crate::rules::Ruleset;
 use crate::sanitize::escape;
-use crate::scan::{self, ScanOptions, ScanResult};
+use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
+use crate::suppress::{self, Held, Policy};
+use crate::validate::Confidence;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
@@ -32,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             println!("caulk: {msg}");
             Ok(ExitStatus::Clean)
         }
+        Command::Init(args) => run_init(args),
         Command::UninstallHook => {
             let msg = crate::hook::uninstall(&git::open_repo()?)?;
             println!("caulk: {msg}");
@@ -40,44 +46,112 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     }
 }
 
-/// The engine for the rules the flags select.
-fn engine_for(common: &CommonArgs) -> Result<Engine> {
-    Ok(Engine::new(
-        Ruleset::builtin()?.select(&common.rules, &common.skip_rules)?,
-    ))
+/// What a scanning command settled from its flags and the configuration file: flags win, then
+/// `[scan]`, then the defaults.
+struct Setup {
+    engine: Engine,
+    config: Option<Config>,
+    max_file_size: u64,
+    min_confidence: Confidence,
+    threads: usize,
+}
+
+/// Default `--max-file-size`.
+const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+
+impl Setup {
+    /// Loads the configuration (`--config`, or the first `caulk.toml`/`.caulk.toml` in `dirs`)
+    /// and builds the engine for the rules it and the flags select.
+    fn new(common: &CommonArgs, dirs: &[PathBuf]) -> Result<Setup> {
+        let config = load_config(common.config.as_deref(), common.no_config, dirs)?;
+        let builtin = Ruleset::builtin()?;
+        let set = match &config {
+            Some(c) => c.ruleset(builtin)?,
+            None => builtin,
+        };
+        let set = set.select(&common.rules, &common.skip_rules)?;
+        let defaults = config.as_ref().map(|c| &c.scan);
+        Ok(Setup {
+            engine: Engine::new(set),
+            max_file_size: common
+                .max_file_size
+                .or_else(|| config.as_ref().and_then(|c| c.max_file_size()))
+                .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            min_confidence: common
+                .min_confidence
+                .or_else(|| defaults.and_then(|d| d.min_confidence))
+                .unwrap_or(Confidence::Low),
+            threads: common
+                .threads
+                .or_else(|| defaults.and_then(|d| d.threads))
+                .unwrap_or(0),
+            config,
+        })
+    }
+
+    fn scan_default(&self, pick: impl Fn(&ScanDefaults) -> Option<bool>) -> bool {
+        self.config
+            .as_ref()
+            .and_then(|c| pick(&c.scan))
+            .unwrap_or(false)
+    }
+}
+
+fn load_config(explicit: Option<&Path>, none: bool, dirs: &[PathBuf]) -> Result<Option<Config>> {
+    if none {
+        return Ok(None);
+    }
+    config::discover(explicit, dirs)
+}
+
+/// The top of the git work tree `from` is in.
+fn repo_top(from: &Path) -> Option<PathBuf> {
+    git2::Repository::discover(from)
+        .ok()?
+        .workdir()
+        .map(Path::to_path_buf)
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
-    let engine = engine_for(&args.common)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    // The configuration of the scanned directory, else of the repository it is in.
+    let first = paths.iter().find(|p| p.as_os_str() != "-");
+    let mut dirs: Vec<PathBuf> = first.filter(|p| p.is_dir()).cloned().into_iter().collect();
+    dirs.extend(repo_top(first.map_or(Path::new("."), |p| p.as_path())));
+    let setup = Setup::new(&args.common, &dirs)?;
     let opts = ScanOptions {
         paths,
-        no_ignore: args.no_ignore,
-        follow: args.follow,
-        max_file_size: args.common.max_file_size,
-        threads: args.common.threads,
+        no_ignore: args.no_ignore || setup.scan_default(|d| d.no_ignore),
+        follow: args.follow || setup.scan_default(|d| d.follow),
+        max_file_size: setup.max_file_size,
+        threads: setup.threads,
     };
-    let mut result = scan::scan(&engine, &opts);
-    let status = report(&mut result, &engine, &args.common)?;
+    let mut result = scan::scan(&setup.engine, &opts);
+    let status = report(&mut result, &setup, &args.common)?;
     if args.strip_outputs {
         strip_output_only_notebooks(&result.findings);
     }
     Ok(status)
 }
 
+/// The work tree's top, where `staged` and `history` look for the configuration.
+fn git_dirs() -> Vec<PathBuf> {
+    repo_top(Path::new(".")).into_iter().collect()
+}
+
 fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
-    let engine = engine_for(&args.common)?;
+    let setup = Setup::new(&args.common, &git_dirs())?;
     let mut result = git::staged(
-        &engine,
+        &setup.engine,
         &git::StagedOptions {
-            max_file_size: args.common.max_file_size,
+            max_file_size: setup.max_file_size,
         },
     )?;
-    let status = report(&mut result, &engine, &args.common)?;
+    let status = report(&mut result, &setup, &args.common)?;
     if status == ExitStatus::Findings && !args.common.quiet {
         eprintln!(
             "caulk: commit blocked: the staged changes add secrets. Rotate each one, then remove it from \
@@ -89,39 +163,109 @@ fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
 }
 
 fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
-    let engine = engine_for(&args.common)?;
+    let setup = Setup::new(&args.common, &git_dirs())?;
     let opts = git::HistoryOptions {
         range: args.range.clone(),
         all: args.all,
         since_commit: args.since_commit.clone(),
-        max_file_size: args.common.max_file_size,
-        threads: args.common.threads,
+        max_file_size: setup.max_file_size,
+        threads: setup.threads,
         progress: !args.common.quiet,
     };
-    let mut result = git::history(&engine, &opts)?;
-    report(&mut result, &engine, &args.common)
+    let mut result = git::history(&setup.engine, &opts)?;
+    report(&mut result, &setup, &args.common)
 }
 
-/// Prints warnings and errors, writes the report, and turns the result into an exit status.
-fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Result<ExitStatus> {
-    let ignore = crate::suppress::IgnoreFile::load(&crate::suppress::ignore_dirs())?;
-    let (suppressed, counts) =
-        crate::suppress::apply(&mut result.findings, common.no_inline_allow, &ignore);
-    result.summary.suppressed = counts;
+/// Applies suppressions and the baseline, prints warnings and errors, writes the report, and
+/// turns the result into an exit status.
+fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result<ExitStatus> {
+    let ignore = suppress::IgnoreFile::load(&suppress::ignore_dirs())?;
+    let config = setup.config.as_ref();
+    let baseline = match common
+        .baseline
+        .clone()
+        .or_else(|| config.and_then(|c| c.baseline.clone()))
+    {
+        // Writing a baseline records what would be reported without one: no need to read it.
+        Some(p) if common.write_baseline.is_none() => Some(Baseline::load(&p)?),
+        _ => None,
+    };
+    if common.prune_baseline && baseline.is_none() {
+        bail!("--prune-baseline needs a baseline: pass --baseline FILE or set `baseline` in caulk.toml");
+    }
+    let seen: HashSet<String> = result.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let mut held = Held::default();
+    held.apply(
+        &mut result.findings,
+        &Policy {
+            no_inline: common.no_inline_allow,
+            config,
+            ignore: &ignore,
+        },
+    );
     result
         .findings
-        .retain(|f| f.confidence >= common.min_confidence);
-    result.summary.count(&result.findings);
-    if common.show_secrets {
-        for f in &mut result.findings {
-            f.secret = Some(f.raw_secret.clone());
-        }
-    }
+        .retain(|f| f.confidence >= setup.min_confidence);
+    result.summary.config = config.map(|c| c.path.display().to_string());
     for w in &result.warnings {
         eprintln!("caulk: warning: {}", escape(w));
     }
     for e in &result.errors {
         eprintln!("caulk: {}", escape(e));
+    }
+    if let Some(path) = &common.write_baseline {
+        let n = crate::baseline::write(path, &result.findings)?;
+        if !common.quiet {
+            let p = escape(&path.to_string_lossy()).into_owned();
+            eprintln!(
+                "caulk: {p}: recorded {n} findings by fingerprint (no secrets); scans with \
+                 `--baseline {p}` (or `baseline = \"{p}\"` in caulk.toml) now report only new ones. \
+                 Rotate the recorded secrets all the same."
+            );
+        }
+        return Ok(ExitStatus::of_scan(0, result.errors.len()));
+    }
+    if let Some(b) = &baseline {
+        held.apply_baseline(&mut result.findings, b);
+        let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
+        let rules = setup.engine.rules();
+        let stale: Vec<baseline::Entry> =
+            baseline::stale(b, &seen, &result.coverage, |id| rules.iter().any(|r| r.id == id))
+                .into_iter()
+                .cloned()
+                .collect();
+        if common.prune_baseline {
+            if result.coverage == baseline::Coverage::Partial {
+                bail!(
+                    "--prune-baseline: this scan sees only part of the repository (staged changes or a \
+                     commit range); prune with `caulk scan` of the repository or `caulk history`"
+                );
+            }
+            let keep: Vec<baseline::Entry> =
+                b.entries.iter().filter(|e| !stale.contains(e)).cloned().collect();
+            b.rewrite(&keep)?;
+            if !common.quiet {
+                eprintln!(
+                    "caulk: {}: removed {} entries no longer found; {} remain",
+                    escape(&b.path.to_string_lossy()),
+                    stale.len(),
+                    keep.len()
+                );
+            }
+        }
+        result.summary.baseline = Some(BaselineSummary {
+            path: b.path.display().to_string(),
+            entries: b.entries.len(),
+            pruned: common.prune_baseline,
+            stale,
+        });
+    }
+    result.summary.suppressed = held.counts.clone();
+    result.summary.count(&result.findings);
+    if common.show_secrets {
+        for f in &mut result.findings {
+            f.secret = Some(f.raw_secret.clone());
+        }
     }
     let color = common.format == Format::Text
         && !common.no_color
@@ -130,6 +274,7 @@ fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Resu
         && io::stdout().is_terminal();
     if !common.quiet || common.output.is_some() {
         let (findings, summary) = (&result.findings, &result.summary);
+        let engine = &setup.engine;
         with_output(common.output.as_ref(), |w| match common.format {
             Format::Text => report::text(w, findings, summary, ReportOptions { color }),
             Format::Json => report::json(
@@ -137,7 +282,7 @@ fn report(result: &mut ScanResult, engine: &Engine, common: &CommonArgs) -> Resu
                 findings,
                 summary,
                 &result.errors,
-                common.show_suppressed.then_some(suppressed.as_slice()),
+                common.show_suppressed.then_some(held.findings.as_slice()),
             ),
             Format::Sarif => report::sarif(w, findings, engine.rules()),
             Format::Github => report::github(w, findings, summary),
@@ -284,13 +429,39 @@ fn with_output(
     }
 }
 
+fn run_init(args: InitArgs) -> Result<ExitStatus> {
+    if args.path.exists() && !args.force {
+        bail!(
+            "{}: already exists; edit it, or pass --force to replace it",
+            args.path.display()
+        );
+    }
+    std::fs::write(&args.path, config::STARTER)
+        .with_context(|| format!("{}: cannot write", args.path.display()))?;
+    println!(
+        "caulk: wrote {}; every setting is commented in it",
+        escape(&args.path.to_string_lossy())
+    );
+    Ok(ExitStatus::Clean)
+}
+
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
-    let set = if args.check {
+    let mut dirs = vec![PathBuf::from(".")];
+    dirs.extend(repo_top(Path::new(".")));
+    let config = load_config(args.config.as_deref(), args.no_config, &dirs)?;
+    let builtin = if args.check {
         Ruleset::builtin_with_examples()?
     } else {
         Ruleset::builtin()?
     };
     if args.check {
+        let mut set = builtin;
+        if let Some(c) = &config {
+            // Every failure is listed here, not only the first as a scan reports it.
+            let custom = Ruleset::from_parsed(c.rules.clone(), true)?;
+            set.rules.extend(custom.rules);
+            set = Ruleset::from_parsed(set.rules, true)?;
+        }
         let failures = set.check();
         for f in &failures {
             eprintln!("caulk: {}", escape(f));
@@ -303,12 +474,20 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
             .iter()
             .map(|r| r.examples.len() + r.negative_examples.len())
             .sum();
+        let from = match &config {
+            Some(c) => format!(" (with {})", c.path.display()),
+            None => String::new(),
+        };
         println!(
-            "caulk: {} rules compile; all {examples} examples pass",
+            "caulk: {} rules compile{from}; all {examples} examples pass",
             set.rules.len()
         );
         return Ok(ExitStatus::Clean);
     }
+    let set = match &config {
+        Some(c) => c.ruleset(builtin)?,
+        None => builtin,
+    };
     with_output(None, |w| match args.format {
         ListFormat::Json => {
             serde_json::to_writer_pretty(&mut *w, &set.rules)?;

@@ -32,6 +32,19 @@ pub enum Command {
     InstallHook(InstallHookArgs),
     /// Remove the pre-commit hook caulk installed (and restore a chained one).
     UninstallHook,
+    /// Write a commented starter configuration file (caulk.toml).
+    Init(InitArgs),
+}
+
+/// `caulk init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(default_value = "caulk.toml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Report formats.
@@ -65,9 +78,9 @@ pub struct CommonArgs {
     /// Do not run this rule (repeatable).
     #[arg(long = "skip-rule", value_name = "ID")]
     pub skip_rules: Vec<String>,
-    /// Threads to scan with (0: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
+    /// Threads to scan with (0: one per core). [default: 0]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Never colour the output (NO_COLOR is honoured too).
     #[arg(long)]
     pub no_color: bool,
@@ -75,12 +88,31 @@ pub struct CommonArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// [default: 10MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Report only findings at least this sure: low (all), medium, or high (verified checksum
-    /// or structure).
-    #[arg(long, value_name = "LEVEL", default_value = "low")]
-    pub min_confidence: crate::validate::Confidence,
+    /// or structure). [default: low]
+    #[arg(long, value_name = "LEVEL")]
+    pub min_confidence: Option<crate::validate::Confidence>,
+    /// Read the configuration from FILE instead of looking for caulk.toml or .caulk.toml at the
+    /// repository root or the scanned directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Use no configuration file (built-in rules, no allowlists, no configured baseline).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Accept the findings recorded in FILE (written by --write-baseline); overrides the
+    /// configuration's `baseline`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE as a baseline (fingerprints, no secrets) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "prune_baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Remove the baseline's entries that the scan no longer finds (a scan of the repository or
+    /// of its full history).
+    #[arg(long)]
+    pub prune_baseline: bool,
     /// Ignore `caulk:allow` (and `gitleaks:allow`, `pragma: allowlist secret`) pragmas: for audits.
     #[arg(long)]
     pub no_inline_allow: bool,
@@ -173,9 +205,16 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    /// Compile every rule and run its examples; exit 2 on any failure.
+    /// Compile every rule and run its examples (the configuration's rules too); exit 2 on any
+    /// failure.
     #[arg(long)]
     pub check: bool,
+    /// Read the configuration from FILE instead of looking for caulk.toml or .caulk.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Built-in rules only.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024).
@@ -231,9 +270,9 @@ mod tests {
         assert_eq!(a.paths, [PathBuf::from("a"), PathBuf::from("b")]);
         assert_eq!(a.common.format, Format::Json);
         assert_eq!(a.common.rules, ["x", "y"]);
-        assert_eq!(a.common.threads, 8);
+        assert_eq!(a.common.threads, Some(8));
         assert!(a.common.quiet);
-        assert_eq!(a.common.max_file_size, 10 << 20);
+        assert_eq!(a.common.max_file_size, None);
     }
 
     #[test]

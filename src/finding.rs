@@ -143,6 +143,10 @@ pub struct Finding {
     /// The unmasked secret, kept for `--show-secrets`; never serialized under this name.
     #[serde(skip)]
     pub raw_secret: String,
+    /// The path fingerprints, baselines and allowlist globs use: relative to the top of the git
+    /// work tree (or to the scanned root outside one), `/`-separated.
+    #[serde(skip)]
+    pub key_path: String,
     /// The source line carries an allow pragma (`caulk:allow`, `gitleaks:allow`,
     /// `pragma: allowlist secret`) that covers this finding's rule.
     #[serde(skip)]
@@ -229,6 +233,7 @@ pub fn findings(
                     crate::suppress::pragma_allows(&text[ls..le], &rule.id)
                 },
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
+                key_path: origin.path.to_string(),
                 remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
                 confidence: m.confidence,

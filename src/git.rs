@@ -581,6 +581,9 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     if !base_trees.is_empty() {
         result.findings.retain(|f| !predates(&repo, &base_trees, f));
         summary.findings = result.findings.len();
+    } else {
+        // The whole history was read: a baseline entry nothing matched is stale.
+        result.coverage = crate::baseline::Coverage::All;
     }
     finish(&mut result, summary, started);
     Ok(result)

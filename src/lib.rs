@@ -5,7 +5,9 @@
 //! layers for the command line.
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod filters;

@@ -156,16 +156,36 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if !skipped.is_empty() {
         line.push_str(&format!("; skipped {}", skipped.join(", ")));
     }
-    let held = s.suppressed.inline + s.suppressed.ignore_file;
-    if held > 0 {
-        let mut how = Vec::new();
-        if s.suppressed.inline > 0 {
-            how.push(format!("{} by inline pragmas", s.suppressed.inline));
-        }
-        if s.suppressed.ignore_file > 0 {
-            how.push(format!("{} by .caulkignore", s.suppressed.ignore_file));
-        }
-        line.push_str(&format!("; {} suppressed ({})", held, how.join(", ")));
+    let c = &s.suppressed;
+    if c.total() > 0 {
+        let how: Vec<String> = [
+            (c.inline, "by inline pragmas"),
+            (c.allowlist, "by the config's allowlists"),
+            (c.ignore_file, "by .caulkignore"),
+            (c.baseline, "by the baseline"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, by)| format!("{n} {by}"))
+        .collect();
+        line.push_str(&format!("; {} suppressed ({})", c.total(), how.join(", ")));
+    }
+    if let Some(b) = &s.baseline
+        && !b.stale.is_empty()
+    {
+        let n = match b.stale.len() {
+            1 => "1 baseline entry".to_string(),
+            n => format!("{n} baseline entries"),
+        };
+        line.push_str(&match b.pruned {
+            true => format!("; {n} no longer found, pruned from {}", b.path),
+            false => format!(
+                "; {n} no longer found (remove them with --prune-baseline)",
+            ),
+        });
+    }
+    if let Some(cfg) = &s.config {
+        line.push_str(&format!("; config {cfg}"));
     }
     if s.notebooks_as_text > 0 {
         line.push_str(&format!(

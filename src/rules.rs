@@ -240,18 +240,20 @@ impl Ruleset {
     pub fn from_sources(files: impl IntoIterator<Item = (String, String)>) -> Result<Ruleset> {
         let mut rules = Vec::new();
         for (name, text) in files {
-            let file: RuleFile = toml::from_str(&text).map_err(|e| {
-                let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-                let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                anyhow::anyhow!("{name}: {at}{}", one_line(e.message()))
-            })?;
+            let file: RuleFile = toml::from_str(&text).map_err(|e| toml_error(&name, &text, &e))?;
             for mut rule in file.rules {
                 rule.source = name.clone();
                 rules.push(rule);
             }
         }
+        Ruleset::from_parsed(rules, true)
+    }
+
+    /// Validates rules already parsed (their `source` set); `examples`: every rule must have
+    /// positive and negative examples.
+    pub fn from_parsed(rules: Vec<Rule>, examples: bool) -> Result<Ruleset> {
         let set = Ruleset { rules };
-        set.validate(true)?;
+        set.validate(examples)?;
         Ok(set)
     }
 
@@ -372,6 +374,13 @@ fn is_kebab(id: &str) -> bool {
 /// Folds multi-line text (a parser message, a remediation) into one line.
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A TOML parse error as one line naming the file and line: `caulk.toml: line 3: unknown field …`.
+pub(crate) fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
+    let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+    let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+    anyhow::anyhow!("{name}: {at}{}", one_line(e.message()))
 }
 
 /// Reads a rule file from disk, naming it in any error.

@@ -14,6 +14,7 @@ use std::time::Instant;
 use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
 
+use crate::baseline::Coverage;
 use crate::engine::Engine;
 use crate::finding::{self, Finding, LineIndex, Locator, Origin};
 use crate::notebook::{self, NotebookKind};
@@ -61,10 +62,29 @@ pub struct Summary {
     pub notebooks_as_text: u64,
     /// Findings held back on purpose, by mechanism (never silently: see `--show-suppressed`).
     pub suppressed: crate::suppress::Counts,
+    /// The baseline applied, and its entries this scan no longer found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// The configuration file used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
     /// Paths that could not be read.
     pub errors: usize,
     /// Wall time of the scan, milliseconds.
     pub elapsed_ms: u64,
+}
+
+/// What the summary says of the baseline.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BaselineSummary {
+    /// The file.
+    pub path: String,
+    /// Its entries (before any pruning).
+    pub entries: usize,
+    /// Entries whose finding no longer occurs where the scan looked: fixed, or moved.
+    pub stale: Vec<crate::baseline::Entry>,
+    /// `--prune-baseline` removed the stale entries from the file.
+    pub pruned: bool,
 }
 
 impl Summary {
@@ -90,6 +110,8 @@ pub struct ScanResult {
     pub errors: Vec<String>,
     /// One line per input read in a degraded way (a notebook scanned as text): `path: reason`.
     pub warnings: Vec<String>,
+    /// What the scan read, for calling baseline entries stale.
+    pub coverage: Coverage,
 }
 
 #[derive(Default)]
@@ -127,6 +149,7 @@ impl Shared {
         if let Some(stable) = stable.filter(|s| *s != display) {
             for f in &mut got.findings {
                 f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
+                f.key_path = stable.to_string();
             }
         }
         if got.notebook {
@@ -394,9 +417,11 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
             roots.push(p.clone());
         }
     }
-    if !roots.is_empty() {
-        walk(engine, opts, &roots, &shared);
-    }
+    let covered = if roots.is_empty() {
+        Vec::new()
+    } else {
+        walk(engine, opts, &roots, &shared)
+    };
     let mut findings = shared.findings.into_inner().unwrap();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = shared.errors.into_inner().unwrap();
@@ -423,6 +448,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         summary,
         errors,
         warnings,
+        coverage: Coverage::Under(covered),
     }
 }
 
@@ -443,7 +469,9 @@ fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
     Some(rel.to_string_lossy().replace('\\', "/"))
 }
 
-fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared) {
+/// Walks `roots`, scanning every file; returns the stable path of each root (the prefixes a
+/// baseline entry must lie under to have been seen).
+fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared) -> Vec<String> {
     let anchors = Anchors {
         roots: roots
             .iter()
@@ -453,6 +481,17 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             .ok()
             .and_then(|repo| repo.workdir().and_then(|w| w.canonicalize().ok())),
     };
+    let covered = roots
+        .iter()
+        .map(|r| {
+            stable_path(&anchors, r).unwrap_or_else(|| match r.is_dir() {
+                true => String::new(),
+                false => r
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            })
+        })
+        .collect();
     let anchors = &anchors;
     let mut builder = WalkBuilder::new(&roots[0]);
     for r in &roots[1..] {
@@ -502,6 +541,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             WalkState::Continue
         })
     });
+    covered
 }
 
 /// `path: reason` for a walker error.

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
+use crate::config::Config;
 use crate::finding::Finding;
 
 /// The pragma caulk reads; `caulk:allow RULE-ID[,RULE-ID]` limits it to those rules.
@@ -47,8 +49,12 @@ pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
 pub enum Reason {
     /// A pragma on its line.
     Inline,
+    /// An allowlist of the configuration file.
+    Allowlist,
     /// Its fingerprint is in `.caulkignore`.
     IgnoreFile,
+    /// Its fingerprint is in the baseline.
+    Baseline,
 }
 
 /// A finding held back, with the reason.
@@ -56,6 +62,9 @@ pub enum Reason {
 pub struct Suppressed {
     /// Why.
     pub reason: Reason,
+    /// Which entry: "allowlist: path `tests/**`", the file's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// The finding, redacted as any other.
     #[serde(flatten)]
     pub finding: Finding,
@@ -66,8 +75,19 @@ pub struct Suppressed {
 pub struct Counts {
     /// By an inline pragma.
     pub inline: usize,
+    /// By the configuration file's allowlists.
+    pub allowlist: usize,
     /// By `.caulkignore`.
     pub ignore_file: usize,
+    /// By the baseline.
+    pub baseline: usize,
+}
+
+impl Counts {
+    /// All suppressed findings.
+    pub fn total(&self) -> usize {
+        self.inline + self.allowlist + self.ignore_file + self.baseline
+    }
 }
 
 /// Fingerprints listed in `.caulkignore` files: one a line, `#` starts a comment.
@@ -108,32 +128,70 @@ impl IgnoreFile {
     }
 }
 
-/// Moves the findings that a pragma (unless `no_inline`) or the ignore file accepts out of
-/// `findings`, returning them with their reasons.
-pub fn apply(
-    findings: &mut Vec<Finding>,
-    no_inline: bool,
-    ignore: &IgnoreFile,
-) -> (Vec<Suppressed>, Counts) {
-    let mut held = Vec::new();
-    let mut counts = Counts::default();
-    findings.retain(|f| {
-        let reason = if !no_inline && f.inline_allow {
-            counts.inline += 1;
-            Reason::Inline
-        } else if ignore.contains(&f.fingerprint) {
-            counts.ignore_file += 1;
-            Reason::IgnoreFile
-        } else {
-            return true;
-        };
-        held.push(Suppressed {
+/// What may hold findings back (the baseline comes separately, after `--min-confidence`).
+pub struct Policy<'a> {
+    /// `--no-inline-allow`: pragmas are ignored.
+    pub no_inline: bool,
+    /// The configuration file, for its allowlists.
+    pub config: Option<&'a Config>,
+    /// `.caulkignore` fingerprints.
+    pub ignore: &'a IgnoreFile,
+}
+
+/// The findings that survived, and those held back with their counts.
+#[derive(Debug, Default)]
+pub struct Held {
+    /// Each suppressed finding with its reason.
+    pub findings: Vec<Suppressed>,
+    /// Per mechanism.
+    pub counts: Counts,
+}
+
+impl Held {
+    fn hold(&mut self, reason: Reason, detail: Option<String>, f: &Finding) {
+        let c = &mut self.counts;
+        *match reason {
+            Reason::Inline => &mut c.inline,
+            Reason::Allowlist => &mut c.allowlist,
+            Reason::IgnoreFile => &mut c.ignore_file,
+            Reason::Baseline => &mut c.baseline,
+        } += 1;
+        self.findings.push(Suppressed {
             reason,
+            detail,
             finding: f.clone(),
         });
-        false
-    });
-    (held, counts)
+    }
+
+    /// Moves the findings that a pragma (unless `no_inline`), an allowlist or the ignore file
+    /// accepts out of `findings`.
+    pub fn apply(&mut self, findings: &mut Vec<Finding>, policy: &Policy) {
+        findings.retain(|f| {
+            let (reason, detail) = if !policy.no_inline && f.inline_allow {
+                (Reason::Inline, None)
+            } else if let Some(why) = policy.config.and_then(|c| c.allows(f)) {
+                (Reason::Allowlist, Some(why))
+            } else if policy.ignore.contains(&f.fingerprint) {
+                (Reason::IgnoreFile, None)
+            } else {
+                return true;
+            };
+            self.hold(reason, detail, f);
+            false
+        });
+    }
+
+    /// Moves the findings whose fingerprint is in `baseline` out of `findings`.
+    pub fn apply_baseline(&mut self, findings: &mut Vec<Finding>, baseline: &Baseline) {
+        let name = baseline.path.display().to_string();
+        findings.retain(|f| {
+            if !baseline.contains(&f.fingerprint) {
+                return true;
+            }
+            self.hold(Reason::Baseline, Some(name.clone()), f);
+            false
+        });
+    }
 }
 
 /// Where `.caulkignore` files are looked for: the current directory and the top of the git work
