@@ -1,9 +1,9 @@
 //! Wires the layers for the command line: flags become options once, here; the scan runs; a
 //! reporter writes; the outcome becomes an exit status.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -191,9 +191,15 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         _ => None,
     };
     if common.prune_baseline && baseline.is_none() {
-        bail!("--prune-baseline needs a baseline: pass --baseline FILE or set `baseline` in caulk.toml");
+        bail!(
+            "--prune-baseline needs a baseline: pass --baseline FILE or set `baseline` in caulk.toml"
+        );
     }
-    let seen: HashSet<String> = result.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let seen: HashSet<String> = result
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
     let mut held = Held::default();
     held.apply(
         &mut result.findings,
@@ -229,11 +235,12 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         held.apply_baseline(&mut result.findings, b);
         let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
         let rules = setup.engine.rules();
-        let stale: Vec<baseline::Entry> =
-            baseline::stale(b, &seen, &result.coverage, |id| rules.iter().any(|r| r.id == id))
-                .into_iter()
-                .cloned()
-                .collect();
+        let stale: Vec<baseline::Entry> = baseline::stale(b, &seen, &result.coverage, |id| {
+            rules.iter().any(|r| r.id == id)
+        })
+        .into_iter()
+        .cloned()
+        .collect();
         if common.prune_baseline {
             if result.coverage == baseline::Coverage::Partial {
                 bail!(
@@ -241,8 +248,12 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                      commit range); prune with `caulk scan` of the repository or `caulk history`"
                 );
             }
-            let keep: Vec<baseline::Entry> =
-                b.entries.iter().filter(|e| !stale.contains(e)).cloned().collect();
+            let keep: Vec<baseline::Entry> = b
+                .entries
+                .iter()
+                .filter(|e| !stale.contains(e))
+                .cloned()
+                .collect();
             b.rewrite(&keep)?;
             if !common.quiet {
                 eprintln!(

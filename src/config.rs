@@ -302,14 +302,26 @@ impl Config {
     }
 
     /// Why the configuration's allowlists accept `f`, if they do: "allowlist: path `tests/**`".
+    /// The examples of the file's own rules, in a file of that name, are accepted too (they are
+    /// there to be found).
     pub fn allows(&self, f: &Finding) -> Option<String> {
+        let name = self.path.file_name().map(|n| n.to_string_lossy());
+        let base = f.key_path.rsplit('/').next().unwrap_or(&f.key_path);
+        if (NAMES.contains(&base) || name.as_deref() == Some(base))
+            && self.rules.iter().any(|r| r.mentions(&f.raw_secret))
+        {
+            return Some(format!("allowlist: an example of a rule in {base}"));
+        }
         if let Some(why) = self.global.accepts(f) {
             return Some(format!("allowlist: {why}"));
         }
         self.per_rule
             .iter()
             .filter(|(id, _)| *id == f.rule_id)
-            .find_map(|(id, a)| a.accepts(f).map(|why| format!("allowlist.rule.{id}: {why}")))
+            .find_map(|(id, a)| {
+                a.accepts(f)
+                    .map(|why| format!("allowlist.rule.{id}: {why}"))
+            })
     }
 }
 
@@ -339,9 +351,14 @@ pub fn discover(explicit: Option<&Path>, dirs: &[PathBuf]) -> Result<Option<Conf
     Ok(None)
 }
 
-/// `./caulk.toml` → `caulk.toml`, for messages.
+/// `./caulk.toml` or `/abs/cwd/caulk.toml` → `caulk.toml`, for messages.
 fn clean(p: &Path) -> PathBuf {
-    p.strip_prefix(".").unwrap_or(p).to_path_buf()
+    let p = p.strip_prefix(".").unwrap_or(p);
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok())
+        .unwrap_or(p)
+        .to_path_buf()
 }
 
 /// The starter file `caulk init` writes: every setting, commented, and valid as it stands.
@@ -400,9 +417,8 @@ mod tests {
         // A commented setting is `# key = …` or `# [table]`; other comments are prose.
         let setting = |l: &str| {
             l.starts_with('[')
-                || l.split_once(" = ").is_some_and(|(k, _)| {
-                    k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                })
+                || l.split_once(" = ")
+                    .is_some_and(|(k, _)| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         };
         let uncommented: String = STARTER
             .lines()
@@ -425,7 +441,10 @@ mod tests {
             ("[scan]\nmax_filesize = 3\n", "unknown field `max_filesize`"),
             ("disabled = []\n", "unknown field `disabled`"),
             ("[allowlist]\npath = []\n", "unknown field `path`"),
-            ("[allowlist.rule.jwt]\nglobs = []\n", "unknown field `globs`"),
+            (
+                "[allowlist.rule.jwt]\nglobs = []\n",
+                "unknown field `globs`",
+            ),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.starts_with("caulk.toml: line "), "{e}");
@@ -440,7 +459,10 @@ mod tests {
             .unwrap()
             .ruleset(b())
             .unwrap_err();
-        assert!(e.to_string().contains("disable: no rule has the id `open-ai`"));
+        assert!(
+            e.to_string()
+                .contains("disable: no rule has the id `open-ai`")
+        );
         let e = parse("[allowlist.rule.jwtt]\npaths = [\"x\"]\n")
             .unwrap()
             .ruleset(b())

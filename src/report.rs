@@ -179,9 +179,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
         };
         line.push_str(&match b.pruned {
             true => format!("; {n} no longer found, pruned from {}", b.path),
-            false => format!(
-                "; {n} no longer found (remove them with --prune-baseline)",
-            ),
+            false => format!("; {n} no longer found (remove them with --prune-baseline)",),
         });
     }
     if let Some(cfg) = &s.config {

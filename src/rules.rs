@@ -180,6 +180,15 @@ impl Rule {
         })
     }
 
+    /// Whether `secret` stands in one of the rule's examples (positive or negative).
+    pub fn mentions(&self, secret: &str) -> bool {
+        self.examples.iter().any(|e| e.text.contains(secret))
+            || self
+                .negative_examples
+                .iter()
+                .any(|n| n.parts().0.contains(secret))
+    }
+
     /// "rules/openai.toml: openai-project-key", the prefix of every message about this rule.
     pub fn origin(&self) -> RuleOrigin<'_> {
         RuleOrigin(self)

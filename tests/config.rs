@@ -1,0 +1,440 @@
+//! The configuration file: discovery, strictness (unknown keys and rule ids are errors naming the
+//! file), disabled rules, custom rules with their examples, allowlists and scan defaults — on
+//! files, `staged` and `history`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn out(dir: &Path, args: &[&str]) -> Output {
+    caulk().current_dir(dir).args(args).output().unwrap()
+}
+
+/// Runs a scanning command with `--format json --show-suppressed`: (exit code, report, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let o = caulk()
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{stderr}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    });
+    (o.status.code().unwrap(), report, stderr)
+}
+
+fn found(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A custom rule in the `rules/*.toml` format, with examples.
+const ACME_KEY: &str = "acme_k3v9qz71mwp0xj2hd8rt5bnc4ylsa6ge";
+fn acme_rule(example_secret: &str) -> String {
+    format!(
+        r#"
+[[rules]]
+id = "acme-service-token"
+description = "ACME internal service token"
+keywords = ["acme_"]
+regex = '''\bacme_[a-z0-9]{{32}}\b'''
+remediation = "Revoke it at https://tokens.acme.example and read it from the environment."
+examples = [{{ text = "token = {ACME_KEY}", secret = "{example_secret}" }}]
+negative_examples = ["acme_short", "acme_UPPERCASEISNOTATOKENATALL0000000"]
+"#
+    )
+}
+
+#[test]
+fn config_disables_rules_and_sets_scan_defaults_that_flags_override() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let big = format!("{}\nkey = '{OPENAI_KEY}'\n", "# padding\n".repeat(200));
+    write_tree(
+        d,
+        &[
+            ("k.py", format!("a = '{GROQ_KEY}'\nb = '{HF_KEY}'\n").as_bytes()),
+            ("big.py", big.as_bytes()),
+            (
+                "caulk.toml",
+                b"disable = [\"groq-api-key\"]\n[scan]\nmax_file_size = \"1K\"\nmin_confidence = \"low\"\n",
+            ),
+        ],
+    );
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        [("k.py".into(), "huggingface-token".into())]
+    );
+    assert_eq!(report["summary"]["config"], "caulk.toml");
+    assert_eq!(report["summary"]["skipped_too_large"], 1);
+    // a flag beats [scan]
+    let (_, report, _) = run(d, &["scan", ".", "--max-file-size", "1M"]);
+    assert_eq!(found(&report).len(), 2, "big.py scanned: {report}");
+    // --no-config: built-in rules and defaults only
+    let (_, report, _) = run(d, &["scan", ".", "--no-config"]);
+    assert_eq!(found(&report).len(), 3);
+    assert!(report["summary"].get("config").is_none());
+    // the text summary names the file in use
+    let text = output_text(&out(d, &["scan", "."]));
+    assert!(text.contains("; config caulk.toml"), "{text}");
+}
+
+#[test]
+fn unknown_keys_and_rule_ids_are_errors_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(d, &[("k.py", format!("a = '{GROQ_KEY}'\n").as_bytes())]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "k"]);
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "[scan]\nmax_filesize = \"1M\"\n",
+            &["caulk.toml: line 2: unknown field `max_filesize`"],
+        ),
+        (
+            "[allowlist]\npaths = [\"a/**\"]\npath = [\"tests/**\"]\n",
+            &["caulk.toml: line 3: unknown field `path`"],
+        ),
+        (
+            "disable = [\"groq-key\"]\n",
+            &["caulk.toml: disable: no rule has the id `groq-key`"],
+        ),
+        (
+            "[allowlist.rule.groq-key]\npaths = [\"x\"]\n",
+            &["caulk.toml: allowlist.rule.groq-key: no rule has the id"],
+        ),
+        (
+            "[allowlist]\nregexes = [\"(unclosed\"]\n",
+            &["caulk.toml: allowlist: regex `(unclosed` does not compile"],
+        ),
+        (
+            "[allowlist]\npaths = [\"a[\"]\n",
+            &["caulk.toml: allowlist: path glob `a[`"],
+        ),
+        (
+            "[scan]\nmax_file_size = \"ten\"\n",
+            &["caulk.toml: scan.max_file_size"],
+        ),
+    ];
+    for (config, want) in cases {
+        write_tree(d, &[("caulk.toml", config.as_bytes())]);
+        for cmd in [&["scan", "."][..], &["staged"], &["history"], &["rules"]] {
+            let o = out(d, cmd);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?} with {config:?}: {err}");
+            for w in *want {
+                assert!(err.contains(w), "{cmd:?}: {err:?} should contain {w:?}");
+            }
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+            assert!(o.stdout.is_empty(), "no report on a bad config");
+        }
+    }
+    // two configuration files in one place: which applies must not be a guess
+    write_tree(d, &[("caulk.toml", b""), (".caulk.toml", b"")]);
+    let o = out(d, &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("both exist; keep one"));
+    // .caulk.toml alone is read
+    std::fs::remove_file(d.join("caulk.toml")).unwrap();
+    write_tree(d, &[(".caulk.toml", b"disable = [\"groq-api-key\"]\n")]);
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(
+        (code, report["summary"]["config"].as_str()),
+        (0, Some(".caulk.toml"))
+    );
+    // a missing --config file is an error, not "no config"
+    let o = out(d, &["scan", ".", "--config", "nope.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("nope.toml: cannot read the configuration file"));
+}
+
+#[test]
+fn custom_rules_find_their_tokens_in_files_staged_and_history() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[
+            ("caulk.toml", acme_rule(ACME_KEY).as_bytes()),
+            (
+                "svc/client.py",
+                format!("TOKEN = \"{ACME_KEY}\"\n").as_bytes(),
+            ),
+        ],
+    );
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        [("svc/client.py".into(), "acme-service-token".into())]
+    );
+    // the rule's own examples in caulk.toml are accepted, and counted
+    assert_eq!(report["summary"]["suppressed"]["allowlist"], 2);
+    assert_eq!(
+        report["suppressed"][0]["detail"],
+        "allowlist: an example of a rule in caulk.toml"
+    );
+    let f = &report["findings"][0];
+    assert!(
+        f["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Revoke it at")
+    );
+    assert_eq!(f["secret_redacted"], "acme_*****a6ge");
+    git(d, &["add", "."]);
+    let (code, report, _) = run(d, &["staged"]);
+    assert_eq!((code, found(&report).len()), (1, 1));
+    git(d, &["commit", "-q", "-m", "client"]);
+    let (code, report, _) = run(d, &["history"]);
+    assert_eq!((code, found(&report).len()), (1, 1));
+    // `caulk rules` lists it; `--check` runs its examples with the built-in ones
+    let o = out(d, &["rules"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("acme-service-token"));
+    let o = out(d, &["rules", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(output_text(&o).contains("(with caulk.toml)"));
+    // selecting it by id works as for built-in rules
+    let (_, report, _) = run(d, &["scan", ".", "--rule", "acme-service-token"]);
+    assert_eq!(found(&report).len(), 1);
+    // a custom rule may not reuse a built-in id
+    write_tree(
+        d,
+        &[(
+            "caulk.toml",
+            acme_rule(ACME_KEY)
+                .replace("acme-service-token", "groq-api-key")
+                .as_bytes(),
+        )],
+    );
+    let o = out(d, &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("caulk.toml: groq-api-key: duplicate rule id"));
+}
+
+#[test]
+fn a_custom_rule_whose_examples_fail_stops_the_scan() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write_tree(
+        d,
+        &[
+            // the example's expected secret is wrong: the rule does not do what its author thinks
+            ("caulk.toml", acme_rule("acme_wrong").as_bytes()),
+            ("a.py", format!("TOKEN = \"{ACME_KEY}\"\n").as_bytes()),
+        ],
+    );
+    for cmd in [&["scan", "."][..], &["rules", "--check"]] {
+        let o = out(d, cmd);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(
+            err.contains("caulk.toml: acme-service-token: example")
+                && err.contains("should yield exactly \"acme_wrong\""),
+            "{err}"
+        );
+    }
+    // no examples at all is refused too
+    let no_examples = acme_rule(ACME_KEY)
+        .lines()
+        .filter(|l| !l.starts_with("examples"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write_tree(d, &[("caulk.toml", no_examples.as_bytes())]);
+    let o = out(d, &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("acme-service-token: rule has no examples"));
+}
+
+/// A tree where each allowlist mechanism accepts one finding, and one finding stays.
+fn allowlisted_tree(d: &Path) {
+    write_tree(
+        d,
+        &[
+            (
+                "caulk.toml",
+                br#"
+[allowlist]
+paths = ["tests/fixtures/"]
+regexes = ['''^gsk_3ntGi0''']
+stopwords = ["qa-staging"]
+
+[allowlist.rule.huggingface-token]
+paths = ["*.md"]
+"#,
+            ),
+            (
+                "tests/fixtures/keys.py",
+                format!("K = '{HF_KEY}'\n").as_bytes(),
+            ),
+            ("src/groq.py", format!("K = '{GROQ_KEY}'\n").as_bytes()),
+            (
+                "src/db.py",
+                b"db_password = \"qa-staging-Kx91fZ\"\n".as_slice(),
+            ),
+            (
+                "docs/setup.md",
+                format!("Token: {HF_KEY}\nOpenAI: {OPENAI_KEY}\n").as_bytes(),
+            ),
+        ],
+    );
+}
+
+fn check_allowlisted(code: i32, report: &Value, what: &str) {
+    assert_eq!(code, 1, "{what}");
+    assert_eq!(
+        found(report),
+        [("docs/setup.md".into(), "openai-api-key".into())],
+        "{what}: a per-rule allowlist applies to its rule only"
+    );
+    assert_eq!(report["summary"]["suppressed"]["allowlist"], 4, "{what}");
+    let mut details: Vec<String> = report["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["reason"], "allowlist");
+            format!(
+                "{} {}",
+                s["path"].as_str().unwrap(),
+                s["detail"].as_str().unwrap()
+            )
+        })
+        .collect();
+    details.sort();
+    assert_eq!(
+        details,
+        [
+            "docs/setup.md allowlist.rule.huggingface-token: path `*.md`",
+            "src/db.py allowlist: stopword `qa-staging`",
+            "src/groq.py allowlist: regex `^gsk_3ntGi0`",
+            "tests/fixtures/keys.py allowlist: path `tests/fixtures/`",
+        ],
+        "{what}"
+    );
+}
+
+#[test]
+fn allowlists_accept_paths_regexes_and_stopwords_on_files_staged_and_history() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    allowlisted_tree(d);
+    let (code, report, _) = run(d, &["scan", "."]);
+    check_allowlisted(code, &report, "scan");
+    // globs are relative to the repository, whatever directory caulk runs from
+    let (code, report, _) = run(&d.join("src"), &["scan", "."]);
+    assert_eq!(
+        code, 0,
+        "src/ alone has only allowlisted findings: {report}"
+    );
+    assert_eq!(report["summary"]["suppressed"]["allowlist"], 2);
+    git(d, &["add", "."]);
+    let (code, report, _) = run(d, &["staged"]);
+    check_allowlisted(code, &report, "staged");
+    git(d, &["commit", "-q", "-m", "tree"]);
+    let (code, report, _) = run(d, &["history"]);
+    check_allowlisted(code, &report, "history");
+    // the text summary says what the allowlists held back
+    let text = output_text(&out(d, &["scan", "."]));
+    assert!(
+        text.contains("4 suppressed (4 by the config's allowlists)"),
+        "{text}"
+    );
+    assert_no_secret(
+        &text,
+        &[HF_KEY.into(), GROQ_KEY.into(), OPENAI_KEY.into()],
+        "text report",
+    );
+}
+
+#[test]
+fn the_repository_config_applies_when_scanning_a_subdirectory_and_config_flag_wins() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[
+            ("caulk.toml", b"disable = [\"groq-api-key\"]\n"),
+            ("sub/k.py", format!("a = '{GROQ_KEY}'\n").as_bytes()),
+            ("strict.toml", b"disable = []\n"),
+        ],
+    );
+    // from the root, naming the subdirectory
+    let (code, report, _) = run(d, &["scan", "sub"]);
+    assert_eq!(
+        (code, report["summary"]["config"].as_str()),
+        (0, Some("caulk.toml"))
+    );
+    // from inside the subdirectory: the work tree's file, by its path
+    let (code, report, _) = run(&d.join("sub"), &["scan", "."]);
+    assert_eq!(code, 0);
+    assert!(
+        report["summary"]["config"]
+            .as_str()
+            .unwrap()
+            .ends_with("caulk.toml")
+    );
+    // --config beats the discovered file (CI can pin the base branch's policy)
+    let (code, _, _) = run(d, &["scan", "sub", "--config", "strict.toml"]);
+    assert_eq!(code, 1);
+    // a config in the scanned directory comes before the repository's
+    write_tree(d, &[("sub/caulk.toml", b"disable = []\n")]);
+    let (code, report, _) = run(d, &["scan", "sub"]);
+    assert_eq!(
+        (code, report["summary"]["config"].as_str()),
+        (1, Some("sub/caulk.toml"))
+    );
+}
+
+#[test]
+fn init_writes_a_commented_starter_that_loads() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let o = out(d, &["init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let text = std::fs::read_to_string(d.join("caulk.toml")).unwrap();
+    assert!(text.contains("[allowlist]") && text.contains("# [[rules]]"));
+    write_tree(d, &[("k.py", format!("a = '{GROQ_KEY}'\n").as_bytes())]);
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(
+        (code, report["summary"]["config"].as_str()),
+        (1, Some("caulk.toml"))
+    );
+    assert_eq!(out(d, &["rules", "--check"]).status.code(), Some(0));
+    // never overwrites by accident
+    std::fs::write(d.join("caulk.toml"), "disable = [\"groq-api-key\"]\n").unwrap();
+    let o = out(d, &["init"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("caulk.toml: already exists"));
+    assert_eq!(
+        std::fs::read_to_string(d.join("caulk.toml")).unwrap(),
+        "disable = [\"groq-api-key\"]\n"
+    );
+    assert_eq!(out(d, &["init", "--force"]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(d.join("caulk.toml")).unwrap(), text);
+}
