@@ -386,7 +386,10 @@ fn the_config_names_the_baseline_relative_to_itself() {
     assert_eq!(run(d, &["staged"]).0, 0);
     assert_eq!(run(d, &["history"]).0, 0);
     // --baseline on the command line wins; --no-config drops it
-    write_tree(d, &[("empty.json", b"{\"caulk_baseline\": 1, \"findings\": []}")]);
+    write_tree(
+        d,
+        &[("empty.json", b"{\"caulk_baseline\": 1, \"findings\": []}")],
+    );
     assert_eq!(run(d, &["scan", ".", "--baseline", "empty.json"]).0, 1);
     assert_eq!(run(d, &["scan", ".", "--no-config"]).0, 1);
     // a configured baseline that is missing is an error with the fix, not "accept nothing"

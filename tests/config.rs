@@ -438,3 +438,41 @@ fn init_writes_a_commented_starter_that_loads() {
     assert_eq!(out(d, &["init", "--force"]).status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(d.join("caulk.toml")).unwrap(), text);
 }
+
+/// The README's example configuration is valid as printed, and its error example is what caulk
+/// prints.
+#[test]
+fn the_readme_examples_are_true() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```toml\nbaseline = ")
+        .expect("README has the config example")
+        + 8;
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write_tree(
+        d,
+        &[
+            ("caulk.toml", block.as_bytes()),
+            (
+                ".caulk-baseline.json",
+                b"{\"caulk_baseline\": 1, \"findings\": []}",
+            ),
+            ("a.py", format!("TOKEN = '{GROQ_KEY}'\n").as_bytes()),
+        ],
+    );
+    let o = out(d, &["rules", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!((code, found(&report).len()), (1, 1));
+    assert_eq!(report["summary"]["baseline"]["entries"], 0);
+
+    let shown = readme
+        .lines()
+        .find(|l| l.starts_with("caulk: caulk.toml: line 2: unknown field"))
+        .expect("README shows the unknown-key error");
+    write_tree(d, &[("caulk.toml", b"[scan]\nmax_filesize = \"1M\"\n")]);
+    let o = out(d, &["scan", "."]);
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), shown);
+}

@@ -176,3 +176,43 @@ fn caulkignore_accepts_one_finding_by_fingerprint_everywhere() {
     assert_eq!(code, 1);
     assert_eq!(report["findings"][0]["path"], "src/app.py");
 }
+
+#[test]
+fn inline_pragmas_hold_in_staged_and_history() {
+    let r = TempDir::new().unwrap();
+    let d = r.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[(
+            "tests/test_client.py",
+            format!(
+                "FAKE = '{GROQ_KEY}'  # caulk:allow groq-api-key -- revoked, kept as a fixture\n\
+                 REAL = '{HF_KEY}'\n"
+            )
+            .as_bytes(),
+        )],
+    );
+    git(d, &["add", "."]);
+    for args in [&["staged"][..], &["history"]] {
+        if args == ["history"] {
+            git(d, &["commit", "-q", "-m", "fixture"]);
+        }
+        let (code, report) = run(d, args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(
+            rules_of(&report, "findings"),
+            ["huggingface-token"],
+            "{args:?}"
+        );
+        assert_eq!(
+            rules_of(&report, "suppressed"),
+            ["groq-api-key"],
+            "{args:?}"
+        );
+        assert_eq!(report["summary"]["suppressed"]["inline"], 1, "{args:?}");
+        // an audit sees both
+        let (_, report) = run(d, &[args, &["--no-inline-allow"]].concat());
+        assert_eq!(rules_of(&report, "findings").len(), 2, "{args:?}");
+    }
+}
