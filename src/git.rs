@@ -54,10 +54,10 @@ fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> 
     if max > 0 && content.len() as u64 > max {
         return Ok(Blob::TooLarge);
     }
-    if scan::is_binary(content) {
-        return Ok(Blob::Binary);
-    }
-    Ok(Blob::Text(content.to_vec()))
+    Ok(match crate::text::content(content) {
+        crate::text::Content::Binary => Blob::Binary,
+        crate::text::Content::Text(t) => Blob::Text(t.into_owned()),
+    })
 }
 
 /// Options of `caulk staged`.
@@ -122,7 +122,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         // A new file adds every line; an edited (or renamed and edited) one, what the diff adds.
         let added: Option<HashSet<usize>> = match change.old {
             None => None,
-            Some(old) => Some(added_lines(&repo, old, change.new)?),
+            Some(old) => added_lines(&repo, old, &text)?,
         };
         if added.as_ref().is_some_and(HashSet::is_empty) {
             continue; // only deletions: nothing new to scan
@@ -412,12 +412,19 @@ fn most_similar(repo: &Repository, new: Oid, deleted: &[Oid]) -> Option<Oid> {
 }
 
 /// Line numbers (1-based, in `new`) that the change from blob `old` to blob `new` adds.
-fn added_lines(repo: &Repository, old: Oid, new: Oid) -> Result<HashSet<usize>> {
-    let (old, new) = (repo.find_blob(old)?, repo.find_blob(new)?);
+/// The lines of `new` (decoded text) that are not in the blob `old`; `None` when every line is
+/// new (the old blob was binary). Both sides are diffed as decoded text with lone `\r` read as line
+/// ends, so the numbers match caulk's own lines for UTF-16, CRLF and old Mac files alike.
+fn added_lines(repo: &Repository, old: Oid, new: &[u8]) -> Result<Option<HashSet<usize>>> {
+    let old_blob = repo.find_blob(old)?;
+    let crate::text::Content::Text(old) = crate::text::content(old_blob.content()) else {
+        return Ok(None);
+    };
     let mut opts = DiffOptions::new();
-    opts.context_lines(0);
+    opts.context_lines(0).force_text(true);
     let mut added = HashSet::new();
-    let patch = git2::Patch::from_blobs(&old, None, &new, None, Some(&mut opts))?;
+    let (old, new) = (lone_cr_as_lf(&old), lone_cr_as_lf(new));
+    let patch = git2::Patch::from_buffers(&old, None, &new, None, Some(&mut opts))?;
     for h in 0..patch.num_hunks() {
         for l in 0..patch.num_lines_in_hunk(h)? {
             let line = patch.line_in_hunk(h, l)?;
@@ -428,7 +435,22 @@ fn added_lines(repo: &Repository, old: Oid, new: Oid) -> Result<HashSet<usize>> 
             }
         }
     }
-    Ok(added)
+    Ok(Some(added))
+}
+
+/// `text` with each `\r` that does not start a `\r\n` replaced by `\n` (same length).
+fn lone_cr_as_lf(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let lone = |i: usize| text[i] == b'\r' && text.get(i + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', text).any(lone) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_vec();
+    for i in memchr::memchr_iter(b'\r', text) {
+        if lone(i) {
+            out[i] = b'\n';
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Adds what one input gave to the result, keeping the findings `keep` accepts.

@@ -21,4 +21,5 @@ pub mod sanitize;
 pub mod scan;
 pub mod strip;
 pub mod suppress;
+pub mod text;
 pub mod validate;

@@ -18,9 +18,7 @@ use crate::baseline::Coverage;
 use crate::engine::Engine;
 use crate::finding::{self, Finding, LineIndex, Locator, Origin};
 use crate::notebook::{self, NotebookKind};
-
-/// Bytes looked at for a NUL when deciding that a file is binary.
-const BINARY_SNIFF: usize = 8192;
+use crate::text::{self, Content};
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -194,11 +192,12 @@ impl Shared {
             self.too_large.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if is_binary(&buf) {
-            self.binary.fetch_add(1, Ordering::Relaxed);
-            return;
+        match text::content(&buf) {
+            Content::Binary => {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+            }
+            Content::Text(t) => self.scan_text(engine, &t, rel, display, Some(stable)),
         }
-        self.scan_text(engine, &buf, rel, display, Some(stable));
     }
 }
 
@@ -345,7 +344,8 @@ fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut S
         let Some(decoded) = crate::validate::base64_decode(v.as_bytes()) else {
             continue;
         };
-        if decoded.len() < 8 || is_binary(&decoded) || std::str::from_utf8(&decoded).is_err() {
+        if decoded.len() < 8 || text::is_binary(&decoded) || std::str::from_utf8(&decoded).is_err()
+        {
             continue;
         }
         let Ok(matches) = engine.scan(&decoded) else {
@@ -377,11 +377,6 @@ fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut S
     }
 }
 
-/// Whether `buf` looks binary: a NUL byte in its first 8 KiB.
-pub fn is_binary(buf: &[u8]) -> bool {
-    memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
-}
-
 /// A short reason for an I/O error, without the "(os error N)" noise.
 fn io_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
@@ -408,7 +403,14 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         if p.as_os_str() == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => shared.scan_text(engine, &buf, Path::new(""), "<stdin>", None),
+                Ok(_) => match text::content(&buf) {
+                    Content::Binary => {
+                        shared.binary.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Content::Text(t) => {
+                        shared.scan_text(engine, &t, Path::new(""), "<stdin>", None)
+                    }
+                },
                 Err(e) => shared.error(format!("<stdin>: {}", io_reason(&e))),
             }
         } else if let Err(e) = std::fs::symlink_metadata(p) {
