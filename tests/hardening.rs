@@ -85,7 +85,7 @@ fn utf16_and_bom_files_are_decoded_with_editor_positions() {
     for f in report["findings"].as_array().unwrap() {
         let snippet = f["snippet"].as_str().unwrap();
         assert!(!snippet.contains('\r'), "{snippet:?}");
-        assert_eq!(f["secret_redacted"].as_str().unwrap().contains('\r'), false);
+        assert!(!f["secret_redacted"].as_str().unwrap().contains('\r'));
     }
     assert_eq!(report["summary"]["skipped_binary"], 0);
 }
