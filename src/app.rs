@@ -57,7 +57,7 @@ struct Setup {
 }
 
 /// Default `--max-file-size`.
-const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
 
 impl Setup {
     /// Loads the configuration (`--config`, or the first `caulk.toml`/`.caulk.toml` in `dirs`)
@@ -216,8 +216,11 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
     for w in &result.warnings {
         eprintln!("caulk: warning: {}", escape(w));
     }
-    for e in &result.errors {
-        eprintln!("caulk: {}", escape(e));
+    for u in &result.summary.unread {
+        match u.error {
+            true => eprintln!("caulk: {}", escape(&u.to_string())),
+            false => eprintln!("caulk: warning: {}", escape(&u.to_string())),
+        }
     }
     if let Some(path) = &common.write_baseline {
         let n = crate::baseline::write(path, &result.findings)?;
@@ -229,7 +232,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                  Rotate the recorded secrets all the same."
             );
         }
-        return Ok(ExitStatus::of_scan(0, result.errors.len()));
+        return Ok(ExitStatus::of_scan(0, result.summary.errors));
     }
     if let Some(b) = &baseline {
         held.apply_baseline(&mut result.findings, b);
@@ -292,7 +295,6 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                 w,
                 findings,
                 summary,
-                &result.errors,
                 common.show_suppressed.then_some(held.findings.as_slice()),
             ),
             Format::Sarif => report::sarif(w, findings, engine.rules()),
@@ -301,7 +303,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
     }
     Ok(ExitStatus::of_scan(
         result.findings.len(),
-        result.errors.len(),
+        result.summary.errors,
     ))
 }
 

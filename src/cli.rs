@@ -87,8 +87,8 @@ pub struct CommonArgs {
     /// Print nothing but errors; the exit code tells the result.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB); 0 means no limit.
-    /// [default: 10MiB]
+    /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB), naming each on stderr;
+    /// 0 means no limit. [default: 256MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
     /// Report only findings at least this sure: low (all), medium, or high (verified checksum

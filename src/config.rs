@@ -373,7 +373,7 @@ pub const STARTER: &str = r#"# caulk configuration. caulk reads caulk.toml (or .
 disable = []
 
 [scan]
-# max_file_size = "10MiB"   # larger files are skipped (0: no limit)
+# max_file_size = "256MiB"  # larger files are skipped and named (0: no limit)
 # min_confidence = "low"    # low, medium or high
 # threads = 0               # 0: one per core
 
@@ -431,7 +431,7 @@ mod tests {
         let c = parse(&uncommented)
             .unwrap_or_else(|e| panic!("the commented settings parse too: {e}\n{uncommented}"));
         assert_eq!(c.rules.len(), 1);
-        assert_eq!(c.max_file_size(), Some(10 << 20));
+        assert_eq!(c.max_file_size(), Some(256 << 20));
         c.ruleset(Ruleset::builtin().unwrap()).unwrap();
     }
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::finding::{CommitInfo, Finding};
-use crate::scan::{self, ScanResult, Summary};
+use crate::scan::{self, ScanResult, Summary, Unread};
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).
@@ -45,14 +45,14 @@ fn path_str(p: &Path) -> String {
 enum Blob {
     Text(Vec<u8>),
     Binary,
-    TooLarge,
+    TooLarge(u64),
 }
 
 fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> {
     let blob = repo.find_blob(id)?;
     let content = blob.content();
     if max > 0 && content.len() as u64 > max {
-        return Ok(Blob::TooLarge);
+        return Ok(Blob::TooLarge(content.len() as u64));
     }
     Ok(match crate::text::content(content) {
         crate::text::Content::Binary => Blob::Binary,
@@ -107,14 +107,20 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
                 summary.skipped_binary += 1;
                 continue;
             }
-            Ok(Blob::TooLarge) => {
+            Ok(Blob::TooLarge(len)) => {
                 summary.skipped_too_large += 1;
+                let max = opts.max_file_size;
+                summary.unread.push(Unread::too_large(&display, len, max));
                 continue;
             }
             Err(e) => {
-                result.errors.push(format!(
-                    "{display}: cannot read the staged blob: {}",
-                    e.message()
+                summary.unread.push(Unread::error(
+                    &display,
+                    format!(
+                        "cannot read the staged blob {}: {} (run `git fsck`)",
+                        change.new,
+                        e.message()
+                    ),
                 ));
                 continue;
             }
@@ -130,7 +136,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         summary.files_scanned += 1;
         summary.bytes_scanned += text.len() as u64;
         let got = scan::scan_contents(engine, &text, &path, &display);
-        record(&mut result, &mut summary, got, |f| {
+        record(&mut result, &mut summary, &display, got, |f| {
             added
                 .as_ref()
                 .is_none_or(|a| (f.line..=f.end_line).any(|l| a.contains(&l)))
@@ -457,6 +463,7 @@ fn lone_cr_as_lf(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 fn record(
     result: &mut ScanResult,
     summary: &mut Summary,
+    display: &str,
     got: scan::Scanned,
     keep: impl Fn(&Finding) -> bool,
 ) {
@@ -467,7 +474,9 @@ fn record(
         summary.notebooks_as_text += 1;
         result.warnings.push(w);
     }
-    result.errors.extend(got.error);
+    summary
+        .unread
+        .extend(got.error.map(|e| Unread::error(display, e)));
     result
         .findings
         .extend(got.findings.into_iter().filter(|f| keep(f)));
@@ -480,10 +489,10 @@ fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
             .cmp(&b.sort_key())
             .then_with(|| a.commit.cmp(&b.commit))
     });
-    result.errors.sort();
+    summary.unread.sort();
     result.warnings.sort();
     summary.count(&result.findings);
-    summary.errors = result.errors.len();
+    summary.errors = summary.unread.iter().filter(|u| u.error).count();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     result.summary = summary;
 }
@@ -559,7 +568,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                             scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
                         ),
                         Ok(Ok(Blob::Binary)) => Outcome::Binary,
-                        Ok(Ok(Blob::TooLarge)) => Outcome::TooLarge,
+                        Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
                         Ok(Err(e)) => Outcome::Error(e.message().to_string()),
                         Err(e) => Outcome::Error(e.message().to_string()),
                     };
@@ -581,10 +590,17 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
         match outcome {
             Outcome::Binary => summary.skipped_binary += 1,
-            Outcome::TooLarge => summary.skipped_too_large += 1,
-            Outcome::Error(e) => result
-                .errors
-                .push(format!("{} (blob {id}): {e}", path_str(&origin.path))),
+            Outcome::TooLarge(len) => {
+                summary.skipped_too_large += 1;
+                let shown = format!("{} (blob {id})", path_str(&origin.path));
+                summary
+                    .unread
+                    .push(Unread::too_large(shown, len, opts.max_file_size));
+            }
+            Outcome::Error(e) => summary.unread.push(Unread::error(
+                path_str(&origin.path),
+                format!("cannot read blob {id}: {e} (run `git fsck`)"),
+            )),
             Outcome::Scanned(bytes, mut got) => {
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes as u64;
@@ -594,7 +610,13 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 // Each secret once per path, with the earliest commit that brought it.
                 got.findings
                     .retain(|f| reported.insert(f.fingerprint.clone()));
-                record(&mut result, &mut summary, got, |_| true);
+                record(
+                    &mut result,
+                    &mut summary,
+                    &path_str(&origin.path),
+                    got,
+                    |_| true,
+                );
             }
         }
     }
@@ -675,7 +697,7 @@ fn path_from_bytes(b: &[u8]) -> PathBuf {
 enum Outcome {
     Scanned(usize, scan::Scanned),
     Binary,
-    TooLarge,
+    TooLarge(u64),
     Error(String),
 }
 

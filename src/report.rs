@@ -58,7 +58,7 @@ pub fn text(
             st.paint("1;31", &f.rule_id),
             st.paint(
                 "2",
-                &format!("({}; confidence {})", f.description, f.confidence)
+                &format!("({}; confidence {})", escape(&f.description), f.confidence)
             ),
         )?;
         match &f.secret {
@@ -78,7 +78,7 @@ pub fn text(
             let msg = format!("{short} {} {}: {}", c.date, c.author, c.message);
             writeln!(w, "    commit  {}", escape(&msg))?;
         }
-        for (i, line) in wrap(&f.remediation, FIX_WIDTH).iter().enumerate() {
+        for (i, line) in wrap(&escape(&f.remediation), FIX_WIDTH).iter().enumerate() {
             writeln!(
                 w,
                 "    {}{line}",
@@ -132,8 +132,17 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if s.skipped_too_large > 0 {
         skipped.push(format!("{} over the size limit", s.skipped_too_large));
     }
-    if s.skipped_other > 0 {
-        skipped.push(format!("{} symlinks or special files", s.skipped_other));
+    if s.skipped_symlinks > 0 {
+        skipped.push(format!(
+            "{} not followed",
+            plural(s.skipped_symlinks as usize, "symlink")
+        ));
+    }
+    if s.skipped_special > 0 {
+        skipped.push(format!(
+            "{} (FIFOs, sockets, devices)",
+            plural(s.skipped_special as usize, "special file")
+        ));
     }
     let notebooks = match s.notebooks {
         0 => String::new(),
@@ -178,12 +187,12 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             n => format!("{n} baseline entries"),
         };
         line.push_str(&match b.pruned {
-            true => format!("; {n} no longer found, pruned from {}", b.path),
+            true => format!("; {n} no longer found, pruned from {}", escape(&b.path)),
             false => format!("; {n} no longer found (remove them with --prune-baseline)",),
         });
     }
     if let Some(cfg) = &s.config {
-        line.push_str(&format!("; config {cfg}"));
+        line.push_str(&format!("; config {}", escape(cfg)));
     }
     if s.notebooks_as_text > 0 {
         line.push_str(&format!(
@@ -243,14 +252,19 @@ pub fn json(
     w: &mut dyn Write,
     findings: &[Finding],
     summary: &Summary,
-    errors: &[String],
     suppressed: Option<&[crate::suppress::Suppressed]>,
 ) -> io::Result<()> {
+    let errors: Vec<String> = summary
+        .unread
+        .iter()
+        .filter(|u| u.error)
+        .map(|u| u.to_string())
+        .collect();
     let report = JsonReport {
         version: env!("CARGO_PKG_VERSION"),
         findings,
         summary,
-        errors,
+        errors: &errors,
         suppressed,
     };
     serde_json::to_writer_pretty(&mut *w, &report)?;

@@ -52,8 +52,12 @@ pub struct Summary {
     pub skipped_binary: u64,
     /// Files skipped because they exceed `--max-file-size`.
     pub skipped_too_large: u64,
-    /// Symbolic links not followed and special files (sockets, FIFOs, devices).
+    /// Symbolic links not followed and special files: `skipped_symlinks + skipped_special`.
     pub skipped_other: u64,
+    /// Symbolic links not followed (pass `-L` to follow them).
+    pub skipped_symlinks: u64,
+    /// Sockets, FIFOs and devices: never opened.
+    pub skipped_special: u64,
     /// Files read as Jupyter notebooks (cells and outputs decoded).
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
@@ -66,8 +70,11 @@ pub struct Summary {
     /// The configuration file used, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
-    /// Paths that could not be read.
+    /// Paths that could not be read (each is in `unread`).
     pub errors: usize,
+    /// Every input that held text caulk did not read: unreadable (`error: true`, and the exit code
+    /// is not 0) or over the size limit.
+    pub unread: Vec<Unread>,
     /// Wall time of the scan, milliseconds.
     pub elapsed_ms: u64,
 }
@@ -97,6 +104,51 @@ impl Summary {
     }
 }
 
+/// An input that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unread {
+    /// The path as shown (git: the path, and the blob id in `reason`).
+    pub path: String,
+    /// Why: the OS error, the git error, or the size limit.
+    pub reason: String,
+    /// It could not be read (the exit code is not 0), rather than skipped by a limit.
+    pub error: bool,
+}
+
+impl Unread {
+    /// An input that could not be read.
+    pub fn error(path: impl Into<String>, reason: impl Into<String>) -> Unread {
+        Unread {
+            path: path.into(),
+            reason: reason.into(),
+            error: true,
+        }
+    }
+
+    /// An input over the size limit.
+    pub fn too_large(path: impl Into<String>, len: u64, max: u64) -> Unread {
+        Unread {
+            path: path.into(),
+            reason: format!(
+                "over the size limit ({} > {}); not scanned (raise --max-file-size, or 0 for no limit)",
+                crate::report::human_bytes(len),
+                crate::report::human_bytes(max)
+            ),
+            error: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "{}: {}", self.path, self.reason)
+        }
+    }
+}
+
 /// Findings, counts and errors of a scan.
 #[derive(Debug, Default)]
 pub struct ScanResult {
@@ -104,8 +156,6 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
-    /// One line per path that could not be read: `path: reason`.
-    pub errors: Vec<String>,
     /// One line per input read in a degraded way (a notebook scanned as text): `path: reason`.
     pub warnings: Vec<String>,
     /// What the scan read, for calling baseline entries stale.
@@ -115,7 +165,7 @@ pub struct ScanResult {
 #[derive(Default)]
 struct Shared {
     findings: Mutex<Vec<Finding>>,
-    errors: Mutex<Vec<String>>,
+    unread: Mutex<Vec<Unread>>,
     warnings: Mutex<Vec<String>>,
     files: AtomicU64,
     notebooks: AtomicU64,
@@ -123,12 +173,13 @@ struct Shared {
     bytes: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
-    other: AtomicU64,
+    symlinks: AtomicU64,
+    special: AtomicU64,
 }
 
 impl Shared {
-    fn error(&self, msg: String) {
-        self.errors.lock().unwrap().push(msg);
+    fn unread(&self, u: Unread) {
+        self.unread.lock().unwrap().push(u);
     }
 
     /// Scans one input's contents (named `path` relative to its root) and records what it gave.
@@ -158,7 +209,7 @@ impl Shared {
             self.warnings.lock().unwrap().push(w);
         }
         if let Some(e) = got.error {
-            self.error(e);
+            self.unread(Unread::error(display, e));
         }
         if !got.findings.is_empty() {
             self.findings.lock().unwrap().extend(got.findings);
@@ -177,20 +228,25 @@ impl Shared {
     ) {
         let mut file = match std::fs::File::open(path) {
             Ok(f) => f,
-            Err(e) => return self.error(format!("{display}: {}", io_reason(&e))),
+            Err(e) => return self.unread(Unread::error(display, io_reason(&e))),
         };
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if max > 0 && len > max {
             self.too_large.fetch_add(1, Ordering::Relaxed);
-            return;
+            return self.unread(Unread::too_large(display, len, max));
         }
         let mut buf = Vec::with_capacity(len as usize + 1);
-        if let Err(e) = file.read_to_end(&mut buf) {
-            return self.error(format!("{display}: {}", io_reason(&e)));
+        // Never more than the limit (and one byte to tell): a file that grows while read stays bounded.
+        let read = match max {
+            0 => file.read_to_end(&mut buf),
+            _ => (&mut file).take(max + 1).read_to_end(&mut buf),
+        };
+        if let Err(e) = read {
+            return self.unread(Unread::error(display, io_reason(&e)));
         }
         if max > 0 && buf.len() as u64 > max {
             self.too_large.fetch_add(1, Ordering::Relaxed);
-            return;
+            return self.unread(Unread::too_large(display, buf.len() as u64, max));
         }
         match text::content(&buf) {
             Content::Binary => {
@@ -210,7 +266,7 @@ pub struct Scanned {
     pub notebook: bool,
     /// A warning when an `.ipynb` did not parse and was scanned as text.
     pub as_text: Option<String>,
-    /// A rule that could not run (`path: reason`).
+    /// Why a rule could not run on it.
     pub error: Option<String>,
 }
 
@@ -231,7 +287,7 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
                     let matches = match engine.scan(&seg.text) {
                         Ok(m) => m,
                         Err(e) => {
-                            out.error = Some(format!("{display}: {e:#}"));
+                            out.error = Some(format!("{e:#}"));
                             continue;
                         }
                     };
@@ -270,7 +326,7 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
             let loc = Locator::Text { line_offset: 0 };
             out.findings = finding::findings(engine, text, &matches, &origin, &loc);
         }
-        Err(e) => out.error = Some(format!("{display}: {e:#}")),
+        Err(e) => out.error = Some(format!("{e:#}")),
     }
     scan_k8s_secret_data(engine, text, display, &mut out);
     mark_test_paths(path, &mut out);
@@ -411,10 +467,10 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
                         shared.scan_text(engine, &t, Path::new(""), "<stdin>", None)
                     }
                 },
-                Err(e) => shared.error(format!("<stdin>: {}", io_reason(&e))),
+                Err(e) => shared.unread(Unread::error("<stdin>", io_reason(&e))),
             }
         } else if let Err(e) = std::fs::symlink_metadata(p) {
-            shared.error(format!("{}: {}", display_path(p), io_reason(&e)));
+            shared.unread(Unread::error(display_path(p), io_reason(&e)));
         } else {
             roots.push(p.clone());
         }
@@ -426,8 +482,8 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     };
     let mut findings = shared.findings.into_inner().unwrap();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut errors = shared.errors.into_inner().unwrap();
-    errors.sort();
+    let mut unread = shared.unread.into_inner().unwrap();
+    unread.sort();
     let mut warnings = shared.warnings.into_inner().unwrap();
     warnings.sort();
     let mut summary = Summary {
@@ -436,19 +492,21 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         bytes_scanned: shared.bytes.into_inner(),
         skipped_binary: shared.binary.into_inner(),
         skipped_too_large: shared.too_large.into_inner(),
-        skipped_other: shared.other.into_inner(),
+        skipped_symlinks: shared.symlinks.into_inner(),
+        skipped_special: shared.special.into_inner(),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
         suppressed: Default::default(),
-        errors: errors.len(),
+        errors: unread.iter().filter(|u| u.error).count(),
+        unread,
         elapsed_ms: started.elapsed().as_millis() as u64,
         ..Summary::default()
     };
+    summary.skipped_other = summary.skipped_symlinks + summary.skipped_special;
     summary.count(&findings);
     ScanResult {
         findings,
         summary,
-        errors,
         warnings,
         coverage: Coverage::Under(covered),
     }
@@ -513,7 +571,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    shared.error(walk_error(&err));
+                    shared.unread(walk_error(&err));
                     return WalkState::Continue;
                 }
             };
@@ -536,9 +594,11 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                 let stable = stable_path(anchors, p)
                     .unwrap_or_else(|| rel.to_string_lossy().replace('\\', "/"));
                 shared.scan_file(engine, p, rel, &display_path(p), &stable, max);
+            } else if ft.is_symlink() {
+                shared.symlinks.fetch_add(1, Ordering::Relaxed);
             } else if !ft.is_dir() {
-                // A symlink not followed, or a socket, FIFO or device.
-                shared.other.fetch_add(1, Ordering::Relaxed);
+                // A socket, FIFO or device: never opened (a FIFO would block the scan).
+                shared.special.fetch_add(1, Ordering::Relaxed);
             }
             WalkState::Continue
         })
@@ -546,8 +606,8 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
     covered
 }
 
-/// `path: reason` for a walker error.
-fn walk_error(err: &ignore::Error) -> String {
+/// The path and reason of a walker error.
+fn walk_error(err: &ignore::Error) -> Unread {
     fn path_of(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
@@ -566,10 +626,10 @@ fn walk_error(err: &ignore::Error) -> String {
             other => other.to_string(),
         }
     }
-    match path_of(err) {
-        Some(p) => format!("{}: {}", display_path(p), reason(err)),
-        None => reason(err),
-    }
+    Unread::error(
+        path_of(err).map(display_path).unwrap_or_default(),
+        reason(err),
+    )
 }
 
 #[cfg(test)]

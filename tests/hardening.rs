@@ -124,3 +124,216 @@ fn utf16_files_in_staged_changes_and_history() {
         (1, vec![("old.txt".into(), 3, 4)])
     );
 }
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Makes `depth` nested directories of 100-character names under `d` (a path over PATH_MAX) and
+/// writes `contents` to `k.py` at the bottom, using relative steps (the OS refuses the full path).
+fn deep_file(d: &Path, depth: usize, contents: &[u8]) -> String {
+    let name = "d".repeat(100);
+    let mut script = String::from("set -e\n");
+    for _ in 0..depth {
+        script.push_str(&format!("mkdir {name} && cd {name}\n"));
+    }
+    script.push_str("cat > k.py\n");
+    let mut child = std::process::Command::new("bash")
+        .current_dir(d)
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(contents).unwrap();
+    assert!(child.wait().unwrap().success());
+    vec![name; depth].join("/") + "/k.py"
+}
+
+#[test]
+fn what_is_not_read_is_named_and_the_exit_code_is_never_0() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let key_line = format!("$env:HF_TOKEN = \"{HF_KEY}\"\r\n");
+    write_tree(
+        d,
+        &[
+            ("win/deploy.ps1", &utf16(&key_line, true)),
+            ("src/locked.py", format!("K = '{GROQ_KEY}'\n").as_bytes()),
+            ("data/blob.bin", b"\x00\x01\x02"),
+        ],
+    );
+    let deep = deep_file(d, 45, format!("K = '{OPENAI_KEY}'\n").as_bytes());
+    assert!(deep.len() > 4096);
+    let st = std::process::Command::new("mkfifo")
+        .arg(d.join("data/pipe"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::os::unix::fs::symlink("/etc/hostname", d.join("data/link")).unwrap();
+    // An unreadable file: root reads everything, so as root the scan runs as `nobody` (through
+    // util-linux's setpriv) over a tree it may enter.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(&d.join("src/locked.py"), 0o000).unwrap();
+    let drop_root = is_root()
+        && std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if drop_root {
+        // the tree must be enterable by `nobody` (the temporary directory is made 0700)
+        mode(d, 0o755).unwrap();
+        for sub in ["win", "src", "data"] {
+            mode(&d.join(sub), 0o755).unwrap();
+        }
+    }
+    let denied = !is_root() || drop_root;
+    let o = if drop_root {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_caulk"))
+            .args(["scan", ".", "--format", "json"])
+            .current_dir(d)
+            .output()
+            .unwrap()
+    } else {
+        caulk()
+            .current_dir(d)
+            .args(["scan", ".", "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let (code, report, stderr): (i32, Value, String) = (
+        o.status.code().unwrap(),
+        serde_json::from_slice(&o.stdout).unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let rules: Vec<String> = positions(&report).into_iter().map(|p| p.3).collect();
+    assert!(
+        rules.contains(&"huggingface-token".to_string()),
+        "the UTF-16 key: {rules:?}"
+    );
+    let unread = report["summary"]["unread"].as_array().unwrap();
+    let deep_entry = unread
+        .iter()
+        .find(|u| u["reason"] == "File name too long")
+        .unwrap_or_else(|| panic!("the deep path is listed: {unread:?}"));
+    assert_eq!(deep_entry["error"], true);
+    assert!(stderr.contains("File name too long"), "{stderr}");
+    if denied {
+        assert!(
+            stderr.contains("src/locked.py: Permission denied"),
+            "{stderr}"
+        );
+        assert!(
+            unread
+                .iter()
+                .any(|u| u["path"] == "src/locked.py" && u["reason"] == "Permission denied")
+        );
+    }
+    let s = &report["summary"];
+    assert_eq!(
+        (
+            s["skipped_binary"].as_u64(),
+            s["skipped_special"].as_u64(),
+            s["skipped_symlinks"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{s}"
+    );
+    // without findings, an unread path makes the exit code 2, never 0
+    let (code, _, _) = run(d, &["scan", ".", "--rule", "aws-access-key-id"]);
+    assert_eq!(code, 2);
+    // the FIFO was never opened: the scan finished (it would block on open otherwise)
+}
+
+#[test]
+fn files_and_blobs_over_the_size_limit_are_named() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let big = format!("{}K = '{GROQ_KEY}'\n", "# pad\n".repeat(400));
+    write_tree(d, &[("big.py", big.as_bytes()), ("small.py", b"x = 1\n")]);
+    let (code, report, stderr) = run(d, &["scan", ".", "--max-file-size", "1K"]);
+    assert_eq!(
+        code, 0,
+        "a limit the user set is a skip, named, not an error"
+    );
+    assert!(
+        stderr.contains("caulk: warning: big.py: over the size limit (2.4 KiB > 1.0 KiB)"),
+        "{stderr}"
+    );
+    let u = &report["summary"]["unread"][0];
+    assert_eq!(
+        (u["path"].as_str(), u["error"].as_bool()),
+        (Some("big.py"), Some(false))
+    );
+    assert_eq!(report["summary"]["skipped_too_large"], 1);
+    // the default limit (256 MiB) reads it; 0 means no limit
+    assert_eq!(run(d, &["scan", "."]).0, 1);
+    assert_eq!(run(d, &["scan", ".", "--max-file-size", "0"]).0, 1);
+    git(d, &["add", "."]);
+    let (_, _, stderr) = run(d, &["staged", "--max-file-size", "1K"]);
+    assert!(stderr.contains("big.py: over the size limit"), "{stderr}");
+    git(d, &["commit", "-q", "-m", "big"]);
+    let (_, report, stderr) = run(d, &["history", "--max-file-size", "1K"]);
+    let blob = report["summary"]["unread"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(blob.starts_with("big.py (blob "), "{blob}");
+    assert!(stderr.contains(&blob), "{stderr}");
+}
+
+#[test]
+fn control_characters_in_names_and_lines_print_escaped() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let name = "x\x1b]0;pwned\x07\x1b[2K\rcaulk: no secrets found\n.py";
+    write_tree(
+        d,
+        &[(
+            name,
+            format!("K = '{HF_KEY}'  # \x1b[8m hidden \x1b[0m\u{9b}31m\n").as_bytes(),
+        )],
+    );
+    let o = caulk().current_dir(d).args(["scan", "."]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let text = output_text(&o);
+    for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
+        assert!(
+            !text.contains(bad),
+            "{bad:?} reached the terminal: {text:?}"
+        );
+    }
+    assert!(text.contains("x\\x1b]0;pwned\\x07\\x1b[2K\\x0dcaulk: no secrets found\\x0a.py:1:6"));
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("caulk: no secrets found")),
+        "no forged line"
+    );
+    // JSON and SARIF carry the name exactly
+    let (_, report, _) = run(d, &["scan", "."]);
+    assert_eq!(report["findings"][0]["path"], name);
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", ".", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !uri.contains('\x1b'),
+        "a SARIF uri is percent-encoded: {uri}"
+    );
+}
