@@ -29,6 +29,15 @@ pub fn open_repo() -> Result<Repository> {
     Repository::open_from_env().map_err(|e| {
         if e.code() == ErrorCode::NotFound {
             anyhow!("not a git repository (or any parent up to the root); run caulk inside a git work tree")
+        } else if e.code() == ErrorCode::Owner {
+            let dir = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into());
+            anyhow!(
+                "cannot open the git repository: {}; if you trust it (a CI checkout made by another \
+                 user), run `git config --global --add safe.directory {dir}`",
+                e.message()
+            )
         } else {
             anyhow!("cannot open the git repository: {}", e.message())
         }
@@ -98,7 +107,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
     };
     let mut result = ScanResult::default();
     let mut summary = Summary::default();
-    for change in staged_changes(&repo, head_tree.as_ref(), &index, &cache)? {
+    for change in staged_changes(&repo, head_tree.as_ref(), &index, &cache, &mut summary)? {
         let path = path_from_bytes(&change.path);
         let display = path_str(&path);
         let text = match read_blob(&repo, change.new, opts.max_file_size) {
@@ -169,6 +178,7 @@ fn staged_changes(
     head: Option<&git2::Tree>,
     index: &git2::Index,
     cache: &PathMap,
+    summary: &mut Summary,
 ) -> Result<Vec<Change>> {
     let mut before = PathMap::default();
     let mut same_dirs: HashSet<Vec<u8>, std::hash::BuildHasherDefault<Fnv>> = HashSet::default();
@@ -191,11 +201,16 @@ fn staged_changes(
         let stage = (e.flags >> 12) & 0x3;
         let old = before.get(&e.path).copied();
         still_there += usize::from(old.is_some() && stage == 0);
-        if stage != 0
-            || e.mode & 0o170000 == MODE_GITLINK
-            || e.mode & 0o170000 == MODE_LINK
-            || old == Some(e.id)
-        {
+        if stage != 0 || old == Some(e.id) {
+            continue;
+        }
+        // A submodule's commit or a symbolic link's target path: counted, not scanned.
+        match e.mode & 0o170000 {
+            MODE_GITLINK => summary.skipped_submodules += 1,
+            MODE_LINK => summary.skipped_symlinks += 1,
+            _ => {}
+        }
+        if matches!(e.mode & 0o170000, MODE_GITLINK | MODE_LINK) {
             continue;
         }
         changes.push(Change {
@@ -371,7 +386,14 @@ fn tree_files(
                 same.insert(path.clone());
             }
             Some(git2::ObjectType::Tree) => {
-                tree_files(repo, &repo.find_tree(entry.id())?, path, cache, same, out)?;
+                tree_files(
+                    repo,
+                    &find_tree(repo, entry.id(), path)?,
+                    path,
+                    cache,
+                    same,
+                    out,
+                )?;
             }
             Some(git2::ObjectType::Blob) => {
                 out.insert(path.clone(), entry.id());
@@ -493,6 +515,7 @@ fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
     result.warnings.sort();
     summary.count(&result.findings);
     summary.errors = summary.unread.iter().filter(|u| u.error).count();
+    summary.skipped_other = summary.skipped_symlinks + summary.skipped_special;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     result.summary = summary;
 }
@@ -535,9 +558,17 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             base_trees.push(tree);
         }
     }
+    // What stood before the range is not the range's: count only what it brings.
+    seen.symlinks.clear();
+    seen.gitlinks.clear();
     let mut blobs: Vec<(Oid, Origin)> = Vec::new();
     for (ci, (id, _)) in commits.iter().enumerate() {
-        let tree = repo.find_commit(*id)?.tree()?;
+        let tree = repo.find_commit(*id)?.tree().map_err(|e| {
+            anyhow!(
+                "cannot read the tree of commit {id}: {} (run `git fsck`)",
+                e.message()
+            )
+        })?;
         walk_tree(
             &repo,
             &tree,
@@ -584,8 +615,18 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let mut result = ScanResult::default();
     let mut summary = Summary {
         commits: infos.len() as u64,
+        skipped_symlinks: seen.symlinks.len() as u64,
+        skipped_submodules: seen.gitlinks.len() as u64,
         ..Summary::default()
     };
+    if repo.is_shallow() {
+        summary.shallow = true;
+        result.warnings.push(
+            "this is a shallow clone: history stops at its graft, and older commits were not \
+             scanned (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+                .to_string(),
+        );
+    }
     let mut reported: HashSet<String> = HashSet::new();
     for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
         match outcome {
@@ -647,6 +688,10 @@ fn predates(repo: &Repository, base: &[git2::Tree], f: &Finding) -> bool {
 struct Seen {
     trees: HashSet<Oid>,
     blobs: HashSet<Oid>,
+    /// Symbolic links met (their blob is a path, not scanned).
+    symlinks: HashSet<Oid>,
+    /// Submodule paths met (a gitlink names a commit of another repository).
+    gitlinks: HashSet<Vec<u8>>,
 }
 
 /// Calls `new_blob` for every blob below `tree` not seen before, with its path, descending only
@@ -665,18 +710,39 @@ fn walk_tree(
     each_entry(tree, prefix, |entry, path| {
         match entry.kind() {
             Some(git2::ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
-                walk_tree(repo, &repo.find_tree(entry.id())?, path, seen, new_blob)?;
+                walk_tree(
+                    repo,
+                    &find_tree(repo, entry.id(), path)?,
+                    path,
+                    seen,
+                    new_blob,
+                )?;
             }
-            // Regular and executable files; not symlinks (their blob is a path) or submodules.
-            Some(git2::ObjectType::Blob)
-                if entry.filemode() != i32::from(FileMode::Link)
-                    && seen.blobs.insert(entry.id()) =>
-            {
+            // Regular and executable files; not symlinks (their blob is a path) or submodules
+            // (a gitlink names a commit of another repository), which are counted.
+            Some(git2::ObjectType::Blob) if entry.filemode() == i32::from(FileMode::Link) => {
+                seen.symlinks.insert(entry.id());
+            }
+            Some(git2::ObjectType::Blob) if seen.blobs.insert(entry.id()) => {
                 new_blob(entry.id(), path_from_bytes(path));
+            }
+            Some(git2::ObjectType::Commit) => {
+                seen.gitlinks.insert(path.clone());
             }
             _ => {}
         }
         Ok(())
+    })
+}
+
+/// Reads the tree `id` found at `path`, naming both if it cannot be read.
+fn find_tree<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<git2::Tree<'r>> {
+    repo.find_tree(id).map_err(|e| {
+        anyhow!(
+            "{}: cannot read tree {id}: {} (run `git fsck`)",
+            String::from_utf8_lossy(path),
+            e.message()
+        )
     })
 }
 
@@ -744,7 +810,10 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
                 if let Err(e) = repo.head()
                     && matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
                 {
-                    bail!("the repository has no commits yet: nothing to scan");
+                    bail!(
+                        "the repository has no commits yet (HEAD names a branch with none): nothing \
+                         to scan in history; `caulk staged` scans what is staged, `caulk scan` the files"
+                    );
                 }
                 walk.push_head()
                     .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?
@@ -760,7 +829,9 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
     let mut out = Vec::new();
     for id in walk {
         let id = id.map_err(|e| shallow_hint("cannot walk the history", e))?;
-        let c = repo.find_commit(id)?;
+        let c = repo
+            .find_commit(id)
+            .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
         let author = c.author();
         let info = CommitInfo {
             sha: id.to_string(),

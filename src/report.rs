@@ -113,7 +113,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
-    let head = if s.findings == 0 {
+    let head = if s.findings == 0 && s.errors > 0 {
+        // Never "no secrets found" over input that was not read.
+        st.paint(
+            "1;33",
+            &format!(
+                "INCOMPLETE: no secrets found in what was read, but {} could not be read (named above)",
+                plural(s.errors, "path")
+            ),
+        )
+    } else if s.findings == 0 {
         st.paint("1;32", "no secrets found")
     } else {
         st.paint(
@@ -137,6 +146,9 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             "{} not followed",
             plural(s.skipped_symlinks as usize, "symlink")
         ));
+    }
+    if s.skipped_submodules > 0 {
+        skipped.push(plural(s.skipped_submodules as usize, "submodule"));
     }
     if s.skipped_special > 0 {
         skipped.push(format!(
@@ -200,8 +212,11 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             plural(s.notebooks_as_text as usize, "file")
         ));
     }
-    if s.errors > 0 {
+    if s.errors > 0 && s.findings > 0 {
         line.push_str(&format!("; {} could not be read", plural(s.errors, "path")));
+    }
+    if s.shallow {
+        line.push_str("; shallow clone: history before its graft not scanned");
     }
     writeln!(w, "{line}")?;
     if s.findings > 0 {

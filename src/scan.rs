@@ -58,6 +58,10 @@ pub struct Summary {
     pub skipped_symlinks: u64,
     /// Sockets, FIFOs and devices: never opened.
     pub skipped_special: u64,
+    /// Submodules (git gitlinks): another repository's commit, scanned in that repository.
+    pub skipped_submodules: u64,
+    /// The history scanned is cut off at a shallow clone's graft.
+    pub shallow: bool,
     /// Files read as Jupyter notebooks (cells and outputs decoded).
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
