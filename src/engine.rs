@@ -6,6 +6,7 @@
 //! yields to a provider rule that found the same secret. The result is byte spans of secrets
 //! inside the text; turning them into lines, columns and findings is [`crate::finding`]'s job.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -226,26 +227,34 @@ impl Engine {
         if !out.iter().any(|m| self.rules[m.rule].generic) {
             return;
         }
-        let specific: Vec<(usize, usize)> = out
+        // Provider spans sorted by start with the running maximum of their ends: whether one
+        // overlaps a generic span is a binary search (thousands of matches in one file stay fast).
+        let mut specific: Vec<(usize, usize)> = out
             .iter()
             .filter(|m| !self.rules[m.rule].generic)
             .map(|m| (m.start, m.end))
             .collect();
+        specific.sort_unstable();
+        let mut max = 0;
+        let max_end: Vec<usize> = specific
+            .iter()
+            .map(|&(_, e)| {
+                max = max.max(e);
+                max
+            })
+            .collect();
+        let overlaps = |s: usize, e: usize| {
+            let before = specific.partition_point(|&(ss, _)| ss < e);
+            before > 0 && max_end[before - 1] > s
+        };
         let rules = &self.rules;
-        let mut seen_generic: Vec<(usize, usize)> = Vec::new();
+        let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
             if !rules[m.rule].generic {
                 return true;
             }
-            if specific.iter().any(|&(s, e)| s < m.end && m.start < e) {
-                return false;
-            }
             // Two generic rules on the same span: report it once.
-            if seen_generic.contains(&(m.start, m.end)) {
-                return false;
-            }
-            seen_generic.push((m.start, m.end));
-            true
+            !overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
         });
     }
 }

@@ -196,6 +196,10 @@ pub fn findings(
         .iter()
         .map(|m| redact(&text[m.start..m.end], &rules[m.rule]))
         .collect();
+    let spans = Spans::new(matches);
+    // Whether the last line looked at holds any pragma at all (most lines hold none, and a long
+    // line is searched once, not once per secret on it).
+    let pragma_line: std::cell::Cell<Option<(usize, bool)>> = std::cell::Cell::new(None);
     matches
         .iter()
         .enumerate()
@@ -204,7 +208,16 @@ pub fn findings(
             let secret = &text[m.start..m.end];
             let (line, column) = position(m.start, false);
             let (end_line, end_column) = position(m.end, true);
-            let snippet_line = lines.position(text, m.start).0;
+            let snippet_line = lines.line_of(m.start);
+            let (ls, le) = lines.span(text, snippet_line);
+            let has_pragma = match pragma_line.get() {
+                Some((l, has)) if l == snippet_line => has,
+                _ => {
+                    let has = crate::suppress::has_pragma(&text[ls..le]);
+                    pragma_line.set(Some((snippet_line, has)));
+                    has
+                }
+            };
             let mut remediation = crate::rules::one_line(&rule.remediation);
             if let Some(nb) = &origin.notebook {
                 remediation.push(' ');
@@ -225,13 +238,12 @@ pub fn findings(
                 end_column,
                 secret_redacted: redacted[i].clone(),
                 secret: None,
-                snippet: snippet(text, &lines, snippet_line, matches, &redacted),
+                snippet: snippet(text, &lines, snippet_line, &spans, &redacted, i, m),
                 // A pragma counts in source text, never in a notebook output: code cannot
                 // write one there on purpose.
-                inline_allow: !origin.notebook.as_ref().is_some_and(|n| n.in_output()) && {
-                    let (ls, le) = lines.span(text, snippet_line);
-                    crate::suppress::pragma_allows(&text[ls..le], &rule.id)
-                },
+                inline_allow: !origin.notebook.as_ref().is_some_and(|n| n.in_output())
+                    && has_pragma
+                    && crate::suppress::pragma_allows(&text[ls..le], &rule.id),
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
                 key_path: origin.path.to_string(),
                 remediation,
@@ -267,6 +279,10 @@ fn note(rule: &Rule, secret: &[u8]) -> Option<String> {
 /// Line starts of a text. Lines end at `\n`, `\r\n` or a lone `\r`.
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The last position computed (line, byte, column): findings come in order, so the next
+    /// column on the same line is counted from there, not from the line's start (a 50 MB line
+    /// with thousands of secrets stays linear).
+    memo: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -279,20 +295,36 @@ impl LineIndex {
             }
             starts.push(i + 1);
         }
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            memo: std::cell::Cell::new((0, 0, 0)),
+        }
+    }
+
+    /// 1-based line of byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
     }
 
     /// 1-based line and 1-based character column of byte `offset`.
     pub fn position(&self, text: &[u8], offset: usize) -> (usize, usize) {
-        let line = self.starts.partition_point(|&s| s <= offset); // 1-based
+        let line = self.line_of(offset);
         let start = self.starts[line - 1];
-        (
-            line,
-            String::from_utf8_lossy(&text[start..offset])
-                .chars()
-                .count()
-                + 1,
-        )
+        // Resume from the memo when it lies on this line before `offset`, at an ASCII byte (a
+        // character boundary however the bytes before it decode).
+        let (ml, mb, mc) = self.memo.get();
+        let (from, col) = if ml == line
+            && mb >= start
+            && mb <= offset
+            && text.get(mb).is_none_or(|b| b.is_ascii())
+        {
+            (mb, mc)
+        } else {
+            (start, 1)
+        };
+        let col = col + String::from_utf8_lossy(&text[from..offset]).chars().count();
+        self.memo.set((line, offset, col));
+        (line, col)
     }
 
     /// Byte span of 1-based `line`, without its terminator.
@@ -309,53 +341,115 @@ impl LineIndex {
 /// Most characters of a source line a report shows.
 const SNIPPET_MAX: usize = 160;
 
-/// The source line `line`, with every match on it replaced by its redacted form, trimmed and cut
-/// to [`SNIPPET_MAX`] characters around the first secret on the line.
+/// Match spans sorted by start, with the running maximum of their ends: the spans that overlap
+/// a window are found by binary search, not by a pass over every match of the input.
+struct Spans {
+    sorted: Vec<(usize, usize, usize)>,
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(matches: &[Match]) -> Spans {
+        let mut sorted: Vec<(usize, usize, usize)> = matches
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.start, m.end, i))
+            .collect();
+        sorted.sort_unstable();
+        let mut max = 0;
+        let max_end = sorted
+            .iter()
+            .map(|&(_, e, _)| {
+                max = max.max(e);
+                max
+            })
+            .collect();
+        Spans { sorted, max_end }
+    }
+
+    /// The spans overlapping bytes `ws..we`, in order of start.
+    fn overlapping(&self, ws: usize, we: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+        let lo = self.max_end.partition_point(|&e| e <= ws);
+        let hi = self.sorted.partition_point(|&(s, _, _)| s < we).max(lo);
+        self.sorted[lo..hi]
+            .iter()
+            .copied()
+            .filter(move |&(s, e, _)| s < we && e > ws)
+    }
+}
+
+/// Bytes of context read on each side of a secret for its snippet: enough for
+/// [`SNIPPET_MAX`] characters of 4 bytes, so a snippet never costs more than this however long
+/// the line.
+const SNIPPET_WINDOW: usize = 4 * SNIPPET_MAX;
+
+/// The source line `line` around the match `i`, with every match on it replaced by its redacted
+/// form, trimmed and cut to [`SNIPPET_MAX`] characters around that match.
 fn snippet(
     text: &[u8],
     lines: &LineIndex,
     line: usize,
-    matches: &[Match],
+    spans: &Spans,
     redacted: &[String],
+    i: usize,
+    m: &Match,
 ) -> String {
     let (ls, le) = lines.span(text, line);
-    let mut out = String::with_capacity(le - ls);
-    let mut pos = ls;
-    let mut first_secret: Option<usize> = None; // in characters
-    // Sorted spans, overlaps skipped past, so no byte of any secret on the line is printed.
-    let mut spans: Vec<(usize, usize, usize)> = matches
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.start < le && m.end > ls)
-        .map(|(i, m)| (m.start.max(ls), m.end.min(le), i))
-        .collect();
-    spans.sort();
-    for (s, e, i) in spans {
+    let is_cont = |b: u8| b & 0xC0 == 0x80;
+    let mut ws = m.start.saturating_sub(SNIPPET_WINDOW).max(ls);
+    while ws > ls && is_cont(text[ws]) {
+        ws -= 1;
+    }
+    let mut we = m.end.max(m.start).saturating_add(SNIPPET_WINDOW).min(le);
+    while we < le && is_cont(text[we]) {
+        we += 1;
+    }
+    let mut out = String::with_capacity(we.saturating_sub(ws) + 16);
+    let mut pos = ws;
+    let mut mine: Option<usize> = None; // in characters
+    // Overlaps skipped past, so no byte of any secret on the line is printed.
+    for (s, e, j) in spans.overlapping(ws, we) {
+        let (s, e) = (s.max(pos), e.min(we));
         if e <= pos {
             continue;
         }
-        let s = s.max(pos);
         out.push_str(&String::from_utf8_lossy(&text[pos..s]));
-        first_secret.get_or_insert_with(|| out.chars().count());
-        out.push_str(&redacted[i]);
+        if j == i || mine.is_none() && s >= m.start {
+            mine.get_or_insert_with(|| out.chars().count());
+        }
+        out.push_str(&redacted[j]);
         pos = e;
     }
-    out.push_str(&String::from_utf8_lossy(&text[pos..le]));
-    let lead = out.chars().take_while(|c| c.is_whitespace()).count();
-    let chars: Vec<char> = out.trim().chars().collect();
-    if chars.len() <= SNIPPET_MAX {
+    if pos < we {
+        out.push_str(&String::from_utf8_lossy(&text[pos..we]));
+    }
+    let lead = if ws == ls {
+        out.chars().take_while(|c| c.is_whitespace()).count()
+    } else {
+        0
+    };
+    let trimmed = if ws == ls { out.trim_start() } else { &out };
+    let trimmed = if we == le {
+        trimmed.trim_end()
+    } else {
+        trimmed
+    };
+    let chars: Vec<char> = trimmed.chars().collect();
+    let (cut_left, cut_right) = (ws > ls, we < le);
+    if chars.len() <= SNIPPET_MAX && !cut_left && !cut_right {
         return chars.into_iter().collect();
     }
-    let at = first_secret.map_or(0, |f| f.saturating_sub(lead));
+    let at = mine.map_or(0, |f| f.saturating_sub(lead));
     let from = at
         .saturating_sub(SNIPPET_MAX / 3)
-        .min(chars.len() - SNIPPET_MAX);
+        .min(chars.len().saturating_sub(SNIPPET_MAX));
+    let to = (from + SNIPPET_MAX).min(chars.len());
     let mut s = String::new();
-    if from > 0 {
+    if from > 0 || cut_left {
         s.push('…');
     }
-    s.extend(&chars[from..from + SNIPPET_MAX]);
-    if from + SNIPPET_MAX < chars.len() {
+    s.extend(&chars[from..to]);
+    if to < chars.len() || cut_right {
         s.push('…');
     }
     s
@@ -447,6 +541,58 @@ mod tests {
         ];
         for &(kw, secret, want) in cases {
             assert_eq!(redact(secret.as_bytes(), &rule(kw)), want, "{secret}");
+        }
+    }
+
+    #[test]
+    fn positions_resumed_from_the_memo_match_a_fresh_count() {
+        let text = "é a\r\nbé✓ c d\rx\u{1F600}yz".as_bytes();
+        let text = [text, b"\xff\xe2\x9cq r"].concat();
+        let idx = LineIndex::new(&text);
+        for a in 0..=text.len() {
+            for b in a..=text.len() {
+                let _ = idx.position(&text, a); // leaves the memo at `a`
+                let fresh = LineIndex::new(&text).position(&text, b);
+                assert_eq!(idx.position(&text, b), fresh, "{a} then {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn snippets_of_a_long_line_are_cut_around_each_secret() {
+        let a = "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";
+        let b = "hf_QQQQrrrrSSSSttttUUUUvvvvWWWWxxxxYY";
+        let line = format!(
+            "{}k={a};{}k={b};{}",
+            "x".repeat(1 << 20),
+            "y".repeat(1 << 20),
+            "z".repeat(1 << 20)
+        );
+        let text = line.as_bytes();
+        let (sa, sb) = (line.find(a).unwrap(), line.find(b).unwrap());
+        let matches = [
+            Match {
+                rule: 0,
+                start: sa,
+                end: sa + a.len(),
+                confidence: crate::validate::Confidence::Medium,
+            },
+            Match {
+                rule: 0,
+                start: sb,
+                end: sb + b.len(),
+                confidence: crate::validate::Confidence::Medium,
+            },
+        ];
+        let redacted = vec!["hf_*****hhZZ".to_string(), "hf_*****xxYY".to_string()];
+        let idx = LineIndex::new(text);
+        let spans = Spans::new(&matches);
+        for (i, m) in matches.iter().enumerate() {
+            let s = snippet(text, &idx, 1, &spans, &redacted, i, m);
+            assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+            assert!(s.contains(&format!("k={};", redacted[i])), "{s}");
+            assert!(s.chars().count() <= SNIPPET_MAX + 2);
+            assert!(!s.contains("AAAAbbbb") && !s.contains("QQQQrrrr"));
         }
     }
 

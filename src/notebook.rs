@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::finding::NotebookInfo;
@@ -66,7 +67,13 @@ pub enum NotebookKind {
     JsonNotebook,
 }
 
+// Every field nbformat 3 and 4 define is named below, and any other is an error: a notebook with
+// a field caulk would not read falls back to a plain-text scan (with a warning), so nothing in it
+// goes unread. Fields that hold no text (counters, flags, images) are named to be skipped.
+
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the `IgnoredAny` fields are named only so that they are known
 struct Notebook<'a> {
     #[serde(borrow, default)]
     cells: Option<Vec<Cell<'a>>>,
@@ -75,15 +82,22 @@ struct Notebook<'a> {
     #[serde(borrow, default)]
     metadata: Option<&'a RawValue>,
     nbformat: Option<u32>,
+    #[serde(default)]
+    nbformat_minor: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Worksheet<'a> {
     #[serde(borrow, default)]
     cells: Vec<Cell<'a>>,
+    #[serde(borrow, default)]
+    metadata: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the `IgnoredAny` fields are named only so that they are known
 struct Cell<'a> {
     #[serde(default)]
     cell_type: String,
@@ -96,9 +110,27 @@ struct Cell<'a> {
     metadata: Option<&'a RawValue>,
     #[serde(borrow, default)]
     outputs: Option<Vec<Output<'a>>>,
+    /// Files pasted into a markdown cell: name → MIME type → base64 data.
+    #[serde(borrow, default)]
+    attachments: Option<BTreeMap<String, BTreeMap<String, &'a RawValue>>>,
+    #[serde(default)]
+    id: Option<IgnoredAny>,
+    #[serde(default)]
+    execution_count: Option<IgnoredAny>,
+    // nbformat 3
+    #[serde(default)]
+    language: Option<IgnoredAny>,
+    #[serde(default)]
+    prompt_number: Option<IgnoredAny>,
+    #[serde(default)]
+    collapsed: Option<IgnoredAny>,
+    #[serde(default)]
+    level: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the `IgnoredAny` fields are named only so that they are known
 struct Output<'a> {
     #[serde(default)]
     output_type: String,
@@ -117,6 +149,11 @@ struct Output<'a> {
     traceback: Option<&'a RawValue>,
     #[serde(borrow, default)]
     metadata: Option<&'a RawValue>,
+    /// Display bookkeeping (`display_id`); not saved by Jupyter, read as raw JSON if present.
+    #[serde(borrow, default)]
+    transient: Option<&'a RawValue>,
+    #[serde(default)]
+    execution_count: Option<IgnoredAny>,
     /// nbformat 3 keeps other representations at the top level of the output.
     #[serde(borrow, default)]
     html: Option<&'a RawValue>,
@@ -128,6 +165,19 @@ struct Output<'a> {
     json: Option<&'a RawValue>,
     #[serde(borrow, default)]
     markdown: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    svg: Option<&'a RawValue>,
+    /// nbformat 3's name of a stream.
+    #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
+    prompt_number: Option<IgnoredAny>,
+    #[serde(default)]
+    png: Option<IgnoredAny>,
+    #[serde(default)]
+    jpeg: Option<IgnoredAny>,
+    #[serde(default)]
+    pdf: Option<IgnoredAny>,
 }
 
 /// Whether an output's representation is binary data (base64), never scanned as text.
@@ -154,9 +204,16 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
     if nb.nbformat.is_none() || (nb.cells.is_none() && nb.worksheets.is_none()) {
         return Err("not shaped like a notebook (no `nbformat` and `cells`)".into());
     }
+    let mut sheet_metadata = Vec::new();
     let cells: Vec<Cell> = match (nb.cells, nb.worksheets) {
         (Some(c), _) => c,
-        (None, Some(ws)) => ws.into_iter().flat_map(|w| w.cells).collect(),
+        (None, Some(ws)) => ws
+            .into_iter()
+            .flat_map(|w| {
+                sheet_metadata.extend(w.metadata);
+                w.cells
+            })
+            .collect(),
         (None, None) => Vec::new(),
     };
     let mut out = Vec::new();
@@ -182,6 +239,9 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
         field: field.to_string(),
     };
     add(nb.metadata, info(None, None, "metadata"), Join::Raw)?;
+    for m in sheet_metadata {
+        add(Some(m), info(None, None, "worksheet metadata"), Join::Raw)?;
+    }
     for (ci, cell) in cells.iter().enumerate() {
         let ct = Some(cell.cell_type.as_str());
         add(
@@ -196,7 +256,11 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
                 output_type: Some(o.output_type.clone()),
                 ..info(Some(ci), ct, field)
             };
-            let text_field = o.name.as_deref().unwrap_or("text/plain");
+            let text_field = o
+                .name
+                .as_deref()
+                .or(o.stream.as_deref())
+                .unwrap_or("text/plain");
             add(o.text, oinfo(text_field), Join::Concat)?;
             for (mime, raw) in o.data.iter().flatten() {
                 if !is_binary_mime(mime) {
@@ -209,6 +273,7 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
                 ("application/javascript", o.javascript),
                 ("application/json", o.json),
                 ("text/markdown", o.markdown),
+                ("image/svg+xml", o.svg),
             ] {
                 add(raw, oinfo(field), Join::Concat)?;
             }
@@ -216,6 +281,15 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
             add(o.evalue, oinfo("evalue"), Join::LinesAnsi)?;
             add(o.traceback, oinfo("traceback"), Join::LinesAnsi)?;
             add(o.metadata, oinfo("metadata"), Join::Raw)?;
+            add(o.transient, oinfo("transient"), Join::Raw)?;
+        }
+        for (name, by_mime) in cell.attachments.iter().flatten() {
+            for (mime, raw) in by_mime {
+                if !is_binary_mime(mime) {
+                    let field = format!("attachment {name} ({mime})");
+                    add(Some(*raw), info(Some(ci), ct, &field), Join::Concat)?;
+                }
+            }
         }
     }
     Ok(out)
@@ -437,13 +511,42 @@ mod tests {
     }
 
     #[test]
+    fn text_attachments_and_worksheet_metadata_are_read() {
+        let file = r#"{"cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": ["see"], "attachments": {"notes.txt": {"text/plain": ["TOKEN=abc\n"]}, "img.png": {"image/png": "iVBORw0KGgo="}}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
+        let segs = segments(file.as_bytes()).unwrap();
+        let fields: Vec<&str> = segs.iter().map(|s| s.info.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "metadata",
+                "source",
+                "metadata",
+                "attachment notes.txt (text/plain)"
+            ]
+        );
+        assert_eq!(segs[3].text, b"TOKEN=abc\n");
+        let v3 = r#"{"worksheets": [{"cells": [], "metadata": {"k": "v"}}], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}"#;
+        let segs = segments(v3.as_bytes()).unwrap();
+        assert_eq!(segs[1].info.field, "worksheet metadata");
+    }
+
+    #[test]
     fn not_notebooks_say_why() {
         let cases = [
             (
                 &b"{\"cells\": [,]}"[..],
                 "not a valid notebook: expected value at line 1 column 12",
             ),
-            (b"{\"a\": 1}", "not shaped like a notebook"),
+            (b"{\"nbformat\": 4}", "not shaped like a notebook"),
+            // a field caulk would not read: the whole file is scanned as text instead
+            (
+                b"{\"cells\": [], \"nbformat\": 4, \"extra\": \"x\"}",
+                "not a valid notebook: unknown field `extra`",
+            ),
+            (
+                b"{\"cells\": [{\"cell_type\": \"code\", \"sauce\": []}], \"nbformat\": 4}",
+                "not a valid notebook: unknown field `sauce`",
+            ),
             (b"\xff\xfe{}", "not UTF-8 at byte 0"),
             (b"[1, 2]", "not a valid notebook: invalid type"),
         ];

@@ -16,6 +16,14 @@ const CAULK: &[u8] = b"caulk:allow";
 /// Pragmas honoured for teams moving from other scanners; they allow every rule.
 const FOREIGN: &[&[u8]] = &[b"gitleaks:allow", b"pragma: allowlist secret"];
 
+/// Whether a source line holds any pragma.
+pub fn has_pragma(line: &[u8]) -> bool {
+    memchr::memmem::find(line, CAULK).is_some()
+        || FOREIGN
+            .iter()
+            .any(|p| memchr::memmem::find(line, p).is_some())
+}
+
 /// Whether a source line's pragma allows findings of `rule`.
 pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
     if FOREIGN

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Bounded work on hostile bytes: each case must finish in seconds, in memory bounded by the
+largest file, with the right findings.
+
+    python3 benches/hostile.py --caulk target/release/caulk [--rounds 3] [--out DIR]
+
+Cases (generated under DIR, default a temporary folder):
+  long-line      one 50 MB line of minified JavaScript with a keyword every few hundred bytes
+                 and 2,000 fake keys in it
+  many-lines     2 million short lines, 1,000 keys
+  key-like-runs  50 MB of runs that look like keys but never end as one: `AKIA` + 1 MB of
+                 uppercase, `sk-` + 1 MB of base64 characters, `hf_` + 1 MB of letters, a 10 MB
+                 base64 line, `ghp_` runs without a checksum
+  big-blob       one 100 MB text file (one key at its end), scanned with --max-file-size 0
+  empty-files    100,000 empty files in 100 folders
+  deep-notebook  a notebook nested 100,000 levels deep (read as text, said on stderr)
+Prints per case: median wall time, peak RSS of the caulk process, findings, exit code.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from bench import run  # noqa: E402
+
+B64 = string.ascii_letters + string.digits + "+/"
+ALNUM = string.ascii_letters + string.digits
+
+
+def key(rng, prefix, alphabet, n):
+    return prefix + "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def hf(rng):
+    return key(rng, "hf_", ALNUM, 34)
+
+
+def gen(out, rng):
+    os.makedirs(out, exist_ok=True)
+    cases = {}
+
+    d = os.path.join(out, "long-line")
+    os.makedirs(d, exist_ok=True)
+    parts, size = [], 0
+    keys = 0
+    while size < 50 * 2**20:
+        if keys < 2000 and rng.random() < 0.02:
+            s = f'var t{size}={{token:"{hf(rng)}"}};'
+            keys += 1
+        else:
+            s = f"function f{size}(a,b){{return a.token||b.secret_key||'password'+a}};"
+        parts.append(s)
+        size += len(s)
+    with open(os.path.join(d, "bundle.min.js"), "w") as f:
+        f.write("".join(parts))
+    cases["long-line"] = (d, [], keys)
+
+    d = os.path.join(out, "many-lines")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "train.log"), "w") as f:
+        keys = 0
+        for i in range(2_000_000):
+            if i % 2000 == 0:
+                f.write(f"step {i} HF_TOKEN={hf(rng)}\n")
+                keys += 1
+            else:
+                f.write(f"step {i} loss=0.{i % 997}\n")
+    cases["many-lines"] = (d, [], keys)
+
+    d = os.path.join(out, "key-like-runs")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "runs.txt"), "w") as f:
+        for _ in range(8):
+            f.write("AKIA" + "".join(rng.choice(string.ascii_uppercase) for _ in range(2**20)) + "\n")
+            f.write("sk-" + "".join(rng.choice(B64) for _ in range(2**20)) + "\n")
+            f.write("hf_" + "".join(rng.choice(string.ascii_letters) for _ in range(2**20)) + "\n")
+            f.write("ghp_" + "".join(rng.choice(ALNUM) for _ in range(36)) + " " * 10 + "\n")
+            f.write("token=" + "".join(rng.choice(B64) for _ in range(2**20)) + "\n")
+        f.write("data:" + "".join(rng.choice(B64) for _ in range(10 * 2**20)) + "\n")
+    cases["key-like-runs"] = (d, [], None)
+
+    d = os.path.join(out, "big-blob")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "dump.sql"), "w") as f:
+        line = "INSERT INTO t VALUES (1, 'some text value', 3.14159);\n"
+        f.write(line * (100 * 2**20 // len(line)))
+        f.write(f"-- HF_TOKEN={hf(rng)}\n")
+    cases["big-blob"] = (d, ["--max-file-size", "0"], 1)
+
+    d = os.path.join(out, "empty-files")
+    for i in range(100):
+        sub = os.path.join(d, f"d{i}")
+        os.makedirs(sub, exist_ok=True)
+        for j in range(1000):
+            open(os.path.join(sub, f"f{j}.py"), "w").close()
+    cases["empty-files"] = (d, [], 0)
+
+    d = os.path.join(out, "deep-notebook")
+    os.makedirs(d, exist_ok=True)
+    depth = 100_000
+    nb = '{"cells": [], "metadata": {"x": ' + "[" * depth + "]" * depth + "}, " + \
+        f'"nbformat": 4, "nbformat_minor": 5, "k": "{hf(rng)}"}}'
+    with open(os.path.join(d, "deep.ipynb"), "w") as f:
+        f.write(nb)
+    cases["deep-notebook"] = (d, [], 1)
+    return cases
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--caulk", required=True)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out")
+    ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    out = args.out or tempfile.mkdtemp(prefix="caulk-hostile-")
+    manifest = os.path.join(out, "cases.json")
+    if args.generate_only:
+        cases = gen(out, random.Random(3))
+        with open(manifest, "w") as f:
+            json.dump(cases, f)
+        return
+    if not os.path.exists(manifest):
+        # In a child process: a child of this one inherits its peak RSS (ru_maxrss counts the
+        # memory before exec), so the generator's strings must never live here.
+        subprocess.run([sys.executable, __file__, "--caulk", args.caulk, "--out", out,
+                        "--generate-only"], check=True)
+    cases = json.load(open(manifest))
+    print(f"{'case':<15} {'MB':>6} {'median s':>9} {'peak MiB':>9} {'findings':>9} {'want':>6} {'exit':>5}")
+    for name, (d, extra, want) in cases.items():
+        mb = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs) / 2**20
+        report = os.path.join(out, f"{name}.json")
+        cmd = [args.caulk, "scan", d, "-q", "--format", "json", "-o", report, *extra]
+        times, rss, code = [], [], None
+        for _ in range(args.rounds):
+            dt, mem, code = run(cmd)
+            times.append(dt)
+            rss.append(mem)
+        found = len(json.load(open(report))["findings"])
+        print(f"{name:<15} {mb:>6.0f} {statistics.median(times):>9.2f} {max(rss):>9.0f} {found:>9} "
+              f"{'' if want is None else want:>6} {code:>5}")
+
+
+if __name__ == "__main__":
+    main()
