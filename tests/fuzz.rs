@@ -90,7 +90,7 @@ fn check_points_at_secret(text: &str, f: &Finding) {
 fn json_string(s: &str, seed: u64) -> String {
     let mut out = String::from("\"");
     for (i, c) in s.chars().enumerate() {
-        let pick = (seed.rotate_left(i as u32 % 64) ^ i as u64) % 7 == 0;
+        let pick = (seed.rotate_left(i as u32 % 64) ^ i as u64).is_multiple_of(7);
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
