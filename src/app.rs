@@ -171,9 +171,33 @@ fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
         max_file_size: setup.max_file_size,
         threads: setup.threads,
         progress: !args.common.quiet,
+        watch: watched_paths(&setup, &args.common),
     };
     let mut result = git::history(&setup.engine, &opts)?;
     report(&mut result, &setup, &args.common)
+}
+
+/// The configuration and baseline in use, as repository paths: a range that changes them
+/// changes what caulk reports, and says so.
+fn watched_paths(setup: &Setup, common: &CommonArgs) -> Vec<String> {
+    let Some(top) = repo_top(Path::new(".")).and_then(|t| t.canonicalize().ok()) else {
+        return Vec::new();
+    };
+    let config = setup.config.as_ref();
+    let baseline = common
+        .baseline
+        .clone()
+        .or_else(|| config.and_then(|c| c.baseline.clone()));
+    config
+        .map(|c| c.path.clone())
+        .into_iter()
+        .chain(baseline)
+        .filter_map(|p| {
+            let abs = p.canonicalize().ok()?;
+            let rel = abs.strip_prefix(&top).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
 }
 
 /// Applies suppressions and the baseline, prints warnings and errors, writes the report, and
@@ -297,7 +321,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                 summary,
                 common.show_suppressed.then_some(held.findings.as_slice()),
             ),
-            Format::Sarif => report::sarif(w, findings, engine.rules()),
+            Format::Sarif => report::sarif(w, findings, engine.rules(), &summary.notices),
             Format::Github => report::github(w, findings, summary),
         })?;
     }

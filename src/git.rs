@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::finding::{CommitInfo, Finding};
-use crate::scan::{self, ScanResult, Summary, Unread};
+use crate::scan::{self, Notice, ScanResult, Summary, Unread};
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).
@@ -535,6 +535,9 @@ pub struct HistoryOptions {
     pub threads: usize,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+    /// Repository paths whose change a range must report (the configuration and baseline in
+    /// use); `caulk.toml`, `.caulk.toml` and `.caulkignore` anywhere are watched always.
+    pub watch: Vec<String>,
 }
 
 /// The first commit and path that brought a blob.
@@ -585,6 +588,8 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
+    // A range (a pull request) is checked for suppressions it adds itself.
+    let in_range = !base_trees.is_empty();
     // `collect` keeps the order of `blobs`, which is the order of commits, oldest first.
     let outcomes: Vec<Outcome> = pool.install(|| {
         blobs
@@ -597,6 +602,11 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                         Ok(Ok(Blob::Text(t))) => Outcome::Scanned(
                             t.len(),
                             scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
+                            if in_range {
+                                pragma_lines(&t)
+                            } else {
+                                Vec::new()
+                            },
                         ),
                         Ok(Ok(Blob::Binary)) => Outcome::Binary,
                         Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
@@ -642,7 +652,20 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 path_str(&origin.path),
                 format!("cannot read blob {id}: {e} (run `git fsck`)"),
             )),
-            Outcome::Scanned(bytes, mut got) => {
+            Outcome::Scanned(bytes, mut got, pragmas) => {
+                for (line, pragma, text) in pragmas {
+                    // A pragma line that stood in the file before the range is not its doing.
+                    if !line_predates(&repo, &base_trees, &origin.path, &text) {
+                        summary.notices.push(Notice {
+                            path: path_str(&origin.path),
+                            line: Some(line),
+                            commit: Some(infos[origin.commit].sha.clone()),
+                            message: format!(
+                                "this range adds an allow pragma (`{pragma}`): check that what it hides is not a live secret"
+                            ),
+                        });
+                    }
+                }
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes as u64;
                 for f in &mut got.findings {
@@ -661,9 +684,31 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             }
         }
     }
+    if in_range {
+        for (_, origin) in &blobs {
+            let p = path_str(&origin.path);
+            let base = p.rsplit('/').next().unwrap_or(&p);
+            if crate::config::NAMES.contains(&base)
+                || base == ".caulkignore"
+                || opts.watch.contains(&p)
+            {
+                summary.notices.push(Notice {
+                    path: p.clone(),
+                    line: None,
+                    commit: Some(infos[origin.commit].sha.clone()),
+                    message: format!(
+                        "this range changes {p}, which decides what caulk reports (allowlists, \
+                         disabled rules, baseline or accepted fingerprints): review the change"
+                    ),
+                });
+            }
+        }
+        summary.notices.sort();
+        summary.notices.dedup();
+    }
     // A file that held a secret before the range and is edited in it makes a new blob that still
     // holds the old secret: that secret is not the range's doing.
-    if !base_trees.is_empty() {
+    if in_range {
         result.findings.retain(|f| !predates(&repo, &base_trees, f));
         summary.findings = result.findings.len();
     } else {
@@ -672,6 +717,41 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     }
     finish(&mut result, summary, started);
     Ok(result)
+}
+
+/// The lines of `text` holding an allow pragma: (1-based line, the pragma, the line's bytes).
+fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
+    if !crate::suppress::has_pragma(text) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let (mut start, mut line) = (0, 1);
+    while start <= text.len() {
+        let end = memchr::memchr2(b'\n', b'\r', &text[start..]).map_or(text.len(), |i| start + i);
+        let l = &text[start..end];
+        if let Some(p) = crate::suppress::pragma_text(l) {
+            out.push((line, p, l.to_vec()));
+        }
+        if end == text.len() {
+            break;
+        }
+        start = if text[end] == b'\r' && text.get(end + 1) == Some(&b'\n') {
+            end + 2
+        } else {
+            end + 1
+        };
+        line += 1;
+    }
+    out
+}
+
+/// Whether the line `text` already stood in the file at `path` in one of the `base` trees.
+fn line_predates(repo: &Repository, base: &[git2::Tree], path: &Path, text: &[u8]) -> bool {
+    base.iter().any(|tree| {
+        tree.get_path(path)
+            .and_then(|e| repo.find_blob(e.id()))
+            .is_ok_and(|b| memchr::memmem::find(b.content(), text).is_some())
+    })
 }
 
 /// Whether the secret of `f` already stood in the same file in one of the `base` trees.
@@ -761,7 +841,7 @@ fn path_from_bytes(b: &[u8]) -> PathBuf {
 
 /// What became of one blob.
 enum Outcome {
-    Scanned(usize, scan::Scanned),
+    Scanned(usize, scan::Scanned, Vec<(usize, String, Vec<u8>)>),
     Binary,
     TooLarge(u64),
     Error(String),

@@ -87,7 +87,27 @@ pub fn text(
         }
         writeln!(w)?;
     }
+    for n in &summary.notices {
+        writeln!(
+            w,
+            "caulk: {} {}",
+            st.paint("1;33", "notice:"),
+            escape(&notice_text(n))
+        )?;
+    }
     summary_line(w, summary, &st)
+}
+
+/// `src/a.py:3 (commit 0123456789ab): this range adds …`.
+fn notice_text(n: &crate::scan::Notice) -> String {
+    let mut s = n.path.clone();
+    if let Some(l) = n.line {
+        s.push_str(&format!(":{l}"));
+    }
+    if let Some(c) = &n.commit {
+        s.push_str(&format!(" (commit {})", &c[..12.min(c.len())]));
+    }
+    format!("{s}: {}", n.message)
 }
 
 /// Width the remediation text is wrapped to.
@@ -338,6 +358,16 @@ pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io:
             msg
         )?;
     }
+    for n in &summary.notices {
+        writeln!(
+            w,
+            "::notice file={},line={},title={}::{}",
+            prop(&escape(&n.path)),
+            n.line.unwrap_or(1),
+            prop("caulk: suppression added"),
+            data(&escape(&notice_text(n)))
+        )?;
+    }
     summary_line(w, summary, &Style { on: false })
 }
 
@@ -347,6 +377,7 @@ pub fn sarif(
     w: &mut dyn Write,
     findings: &[Finding],
     rules: &[crate::rules::Rule],
+    notices: &[crate::scan::Notice],
 ) -> io::Result<()> {
     use serde_json::json;
     let version = env!("CARGO_PKG_VERSION");
@@ -401,6 +432,40 @@ pub fn sarif(
             result
         })
         .collect();
+    // Suppressions a range adds: results at level `note` of a rule of their own, so a code
+    // scanning dashboard shows the reviewer where a pull request silences caulk.
+    let mut sarif_rules = sarif_rules;
+    let mut results = results;
+    if !notices.is_empty() {
+        let help = "A change in the scanned range adds an allow pragma, or edits the configuration, \
+                    baseline or ignore file that decide what caulk reports. Check that what it hides \
+                    is not a live secret.";
+        sarif_rules.push(json!({
+            "id": SUPPRESSION_RULE,
+            "name": "SuppressionAdded",
+            "shortDescription": {"text": "A change adds a caulk suppression"},
+            "fullDescription": {"text": help},
+            "help": {"text": help, "markdown": help},
+            "defaultConfiguration": {"level": "note"},
+            "properties": {"tags": ["security", "secret"]}
+        }));
+        let index = sarif_rules.len() - 1;
+        for n in notices {
+            results.push(json!({
+                "ruleId": SUPPRESSION_RULE,
+                "ruleIndex": index,
+                "level": "note",
+                "message": {"text": n.message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&n.path), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": n.line.unwrap_or(1)}
+                    }
+                }],
+                "properties": {"commit": n.commit}
+            }));
+        }
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -419,6 +484,9 @@ pub fn sarif(
     serde_json::to_writer_pretty(&mut *w, &log)?;
     writeln!(w)
 }
+
+/// The SARIF rule id of suppression notices.
+const SUPPRESSION_RULE: &str = "caulk-suppression-added";
 
 /// `openai-api-key` → `OpenaiApiKey`.
 fn pascal(id: &str) -> String {

@@ -68,6 +68,9 @@ pub struct Summary {
     pub notebooks_as_text: u64,
     /// Findings held back on purpose, by mechanism (never silently: see `--show-suppressed`).
     pub suppressed: crate::suppress::Counts,
+    /// Suppressions the scanned range adds (`caulk history RANGE`), for the reviewer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
     /// The baseline applied, and its entries this scan no longer found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
@@ -106,6 +109,22 @@ impl Summary {
         self.findings = findings.len();
         self.files_with_findings = paths.len();
     }
+}
+
+/// Something a reviewer should see that is not a finding: a change in the scanned range that
+/// adds a suppression (an allow pragma, or an edit to the configuration, baseline or ignore file).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Notice {
+    /// Repository path.
+    pub path: String,
+    /// 1-based line, for a pragma.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The commit that made the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// What it does.
+    pub message: String,
 }
 
 /// An input that was not read, and why.

@@ -24,6 +24,40 @@ pub fn has_pragma(line: &[u8]) -> bool {
             .any(|p| memchr::memmem::find(line, p).is_some())
 }
 
+/// The pragma on a source line as written (`caulk:allow groq-api-key`, `gitleaks:allow`), for
+/// notices; `None` when it holds none.
+pub fn pragma_text(line: &[u8]) -> Option<String> {
+    if let Some(at) = memchr::memmem::find(line, CAULK) {
+        let ids: Vec<String> = line[at + CAULK.len()..]
+            .split(|b| b.is_ascii_whitespace() || *b == b',')
+            .filter(|w| !w.is_empty())
+            .take_while(|w| {
+                w.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            })
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        let rules = if line
+            .get(at + CAULK.len())
+            .is_some_and(|b| *b == b' ' || *b == b'\t')
+        {
+            ids
+        } else {
+            Vec::new()
+        };
+        return Some(
+            std::iter::once("caulk:allow".to_string())
+                .chain(rules)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    FOREIGN
+        .iter()
+        .find(|p| memchr::memmem::find(line, p).is_some())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+}
+
 /// Whether a source line's pragma allows findings of `rule`.
 pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
     if FOREIGN
