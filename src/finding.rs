@@ -143,6 +143,10 @@ pub struct Finding {
     /// The unmasked secret, kept for `--show-secrets`; never serialized under this name.
     #[serde(skip)]
     pub raw_secret: String,
+    /// The path's exact bytes, when they are not UTF-8 (`path` shows them lossily); SARIF
+    /// percent-encodes them into its URI.
+    #[serde(skip)]
+    pub path_bytes: Option<Vec<u8>>,
     /// The path fingerprints, baselines and allowlist globs use: relative to the top of the git
     /// work tree (or to the scanned root outside one), `/`-separated.
     #[serde(skip)]
@@ -246,6 +250,7 @@ pub fn findings(
                     && crate::suppress::pragma_allows(&text[ls..le], &rule.id),
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
                 key_path: origin.path.to_string(),
+                path_bytes: None,
                 remediation,
                 entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
                 confidence: m.confidence,
@@ -479,6 +484,23 @@ pub fn redact(secret: &[u8], rule: &Rule) -> String {
     out.push_str("*****");
     out.extend(&chars[n - tail..]);
     out
+}
+
+/// A path's bytes when they are not UTF-8 (for [`Finding::path_bytes`]), without a leading `./`.
+pub fn exact_bytes(p: &std::path::Path) -> Option<Vec<u8>> {
+    if p.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let b = p.as_os_str().as_bytes();
+        Some(b.strip_prefix(b"./").unwrap_or(b).to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// Hex SHA-256 of rule id, path and secret, cut to 32 digits.

@@ -144,7 +144,12 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         }
         summary.files_scanned += 1;
         summary.bytes_scanned += text.len() as u64;
-        let got = scan::scan_contents(engine, &text, &path, &display);
+        let mut got = scan::scan_contents(engine, &text, &path, &display);
+        if let Some(exact) = crate::finding::exact_bytes(&path) {
+            for f in &mut got.findings {
+                f.path_bytes = Some(exact.clone());
+            }
+        }
         record(&mut result, &mut summary, &display, got, |f| {
             added
                 .as_ref()
@@ -668,8 +673,10 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 }
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes as u64;
+                let exact = crate::finding::exact_bytes(&origin.path);
                 for f in &mut got.findings {
                     f.commit = Some(infos[origin.commit].clone());
+                    f.path_bytes.clone_from(&exact);
                 }
                 // Each secret once per path, with the earliest commit that brought it.
                 got.findings
@@ -896,7 +903,7 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
                     );
                 }
                 walk.push_head()
-                    .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?
+                    .map_err(|e| anyhow!("cannot read HEAD: {} (run `git fsck`)", e.message()))?
             }
         }
     }

@@ -413,7 +413,10 @@ pub fn sarif(
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {
+                            "uri": f.path_bytes.as_deref().map_or_else(|| uri(&f.path), uri_bytes),
+                            "uriBaseId": "%SRCROOT%"
+                        },
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
@@ -503,8 +506,13 @@ fn pascal(id: &str) -> String {
 /// A relative path as a URI reference: unreserved characters and `/` kept, the rest
 /// percent-encoded.
 fn uri(path: &str) -> String {
+    uri_bytes(path.as_bytes())
+}
+
+/// [`uri`] of a path's exact bytes (a non-UTF-8 name keeps every byte).
+fn uri_bytes(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for &b in path {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {

@@ -214,6 +214,7 @@ impl Shared {
         path: &Path,
         display: &str,
         stable: Option<&str>,
+        full: &Path,
     ) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
@@ -222,6 +223,11 @@ impl Shared {
             for f in &mut got.findings {
                 f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
                 f.key_path = stable.to_string();
+            }
+        }
+        if let Some(bytes) = finding::exact_bytes(full) {
+            for f in &mut got.findings {
+                f.path_bytes = Some(bytes.clone());
             }
         }
         if got.notebook {
@@ -275,7 +281,7 @@ impl Shared {
             Content::Binary => {
                 self.binary.fetch_add(1, Ordering::Relaxed);
             }
-            Content::Text(t) => self.scan_text(engine, &t, rel, display, Some(stable)),
+            Content::Text(t) => self.scan_text(engine, &t, rel, display, Some(stable), path),
         }
     }
 }
@@ -487,7 +493,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
                         shared.binary.fetch_add(1, Ordering::Relaxed);
                     }
                     Content::Text(t) => {
-                        shared.scan_text(engine, &t, Path::new(""), "<stdin>", None)
+                        shared.scan_text(engine, &t, Path::new(""), "<stdin>", None, Path::new("-"))
                     }
                 },
                 Err(e) => shared.unread(Unread::error("<stdin>", io_reason(&e))),
@@ -593,6 +599,17 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
         Box::new(move |entry| {
             let entry = match entry {
                 Ok(e) => e,
+                // A symbolic link back to a folder above it (with -L): every file below was
+                // reached already; counted as a link not followed, and said.
+                Err(err) if is_loop(&err) => {
+                    shared.symlinks.fetch_add(1, Ordering::Relaxed);
+                    let u = walk_error(&err);
+                    shared.warnings.lock().unwrap().push(format!(
+                        "{}: a symbolic link loop, not followed again",
+                        u.path
+                    ));
+                    return WalkState::Continue;
+                }
                 Err(err) => {
                     shared.unread(walk_error(&err));
                     return WalkState::Continue;
@@ -629,11 +646,23 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
     covered
 }
 
+/// Whether a walker error is a file system loop (a symbolic link to an ancestor).
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
 /// The path and reason of a walker error.
 fn walk_error(err: &ignore::Error) -> Unread {
     fn path_of(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::Loop { child, .. } => Some(child),
             ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
                 path_of(err)
             }

@@ -692,3 +692,82 @@ fn a_range_that_silences_its_own_secret_shows_it() {
     let (_, report, _) = run(d, &["history"]);
     assert!(report["summary"].get("notices").is_none());
 }
+
+#[test]
+fn symlink_loops_fifos_and_non_utf8_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write_tree(d, &[("a/k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    std::os::unix::fs::symlink("..", d.join("a/up")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+    std::fs::write(d.join(name), format!("K = '{GROQ_KEY}'\n")).unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(d.join("a/pipe"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // -L follows links: the loop is met, counted and said, never followed forever; the FIFO is
+    // never opened (the scan would block)
+    let (code, report, stderr) = run(d, &["scan", ".", "-L"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("a/up: a symbolic link loop, not followed again"),
+        "{stderr}"
+    );
+    assert_eq!(report["summary"]["skipped_symlinks"], 1);
+    assert_eq!(report["summary"]["skipped_special"], 1);
+    assert_eq!(report["summary"]["errors"], 0);
+    // a non-UTF-8 name: lossy in text and JSON, exact (percent-encoded) in SARIF
+    let paths: Vec<String> = positions(&report).into_iter().map(|p| p.0).collect();
+    assert!(paths.contains(&"caf\u{fffd}.py".to_string()), "{paths:?}");
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", ".", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.contains(&"caf%E9.py"), "{uris:?}");
+}
+
+#[test]
+fn a_corrupt_pack_fails_closed() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(d, &[("k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "k"]);
+    git(d, &["gc", "-q"]);
+    let pack_dir = d.join(".git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .expect("gc wrote a pack");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pack, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let n = bytes.len();
+    for b in &mut bytes[12..n - 20] {
+        *b ^= 0x5a; // every object's data, not the header or the trailing checksum
+    }
+    std::fs::write(&pack, bytes).unwrap();
+    let o = caulk().current_dir(d).args(["history"]).output().unwrap();
+    let text = output_text(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("cannot read") && text.contains("git fsck"),
+        "names the problem and the fix: {text}"
+    );
+}
