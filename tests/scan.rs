@@ -123,8 +123,13 @@ fn text_report_names_position_rule_redaction_and_fix() {
 #[test]
 fn no_output_shows_a_full_secret_without_show_secrets() {
     let secrets = demo_secrets();
-    for format in ["text", "json"] {
-        for extra in [&[][..], &["-q"][..], &["-j", "1"][..]] {
+    for format in ["text", "json", "sarif", "github"] {
+        for extra in [
+            &[][..],
+            &["-q"][..],
+            &["-j", "1"][..],
+            &["--show-suppressed"][..],
+        ] {
             let out = caulk()
                 .current_dir(root())
                 .args(["scan", "fixtures/demo", "--format", format])
@@ -568,4 +573,34 @@ fn jwt_is_checked_and_its_expiry_noted() {
         (Some("jwt"), Some("high"))
     );
     assert_eq!(f["note"], "JWT expired 2023-11-14T22:13:20+00:00");
+}
+
+/// caulk makes no network call: no HTTP client, TLS or SSH library is in the dependency tree.
+#[test]
+fn no_network_crates_in_the_dependency_tree() {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    let names: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    assert!(names.contains(&"git2"));
+    for banned in [
+        "reqwest",
+        "hyper",
+        "ureq",
+        "curl",
+        "curl-sys",
+        "isahc",
+        "attohttpc",
+        "openssl",
+        "openssl-sys",
+        "native-tls",
+        "rustls",
+        "libssh2-sys",
+        "h2",
+        "tokio",
+    ] {
+        assert!(!names.contains(&banned), "{banned} is in Cargo.lock");
+    }
 }
