@@ -106,10 +106,7 @@ fn load_config(explicit: Option<&Path>, none: bool, dirs: &[PathBuf]) -> Result<
 
 /// The top of the git work tree `from` is in.
 fn repo_top(from: &Path) -> Option<PathBuf> {
-    git2::Repository::discover(from)
-        .ok()?
-        .workdir()
-        .map(Path::to_path_buf)
+    git::work_tree_top(from)
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {

@@ -566,9 +566,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             .iter()
             .filter_map(|r| Some((r.clone(), r.canonicalize().ok()?)))
             .collect(),
-        top: git2::Repository::discover(&roots[0])
-            .ok()
-            .and_then(|repo| repo.workdir().and_then(|w| w.canonicalize().ok())),
+        top: crate::git::work_tree_top(&roots[0]).and_then(|w| w.canonicalize().ok()),
     };
     let covered = roots
         .iter()

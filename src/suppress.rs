@@ -240,11 +240,7 @@ impl Held {
 /// tree it is in.
 pub fn ignore_dirs() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from(".")];
-    if let Ok(repo) = git2::Repository::discover(".")
-        && let Some(top) = repo.workdir()
-    {
-        dirs.push(top.to_path_buf());
-    }
+    dirs.extend(crate::git::work_tree_top(Path::new(".")));
     dirs.dedup_by(|a, b| same_dir(a, b));
     dirs
 }
