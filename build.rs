@@ -37,6 +37,19 @@ fn main() {
         .expect("TOML converts to JSON");
         files.push(serde_json::json!({ "file": format!("rules/{name}"), "rules": rules }));
     }
+    let json = serde_json::to_string(&files).expect("JSON");
+    // The rule pack's version for `caulk --version`: how many rules, and a hash of what they are.
+    let count: usize = files
+        .iter()
+        .map(|f| f["rules"].as_array().map_or(0, Vec::len))
+        .sum();
+    let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    println!(
+        "cargo:rustc-env=CAULK_RULE_PACK={count} rules, {:08x}",
+        hash >> 32
+    );
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rules.json");
-    std::fs::write(out, serde_json::to_string(&files).expect("JSON")).expect("writable OUT_DIR");
+    std::fs::write(out, json).expect("writable OUT_DIR");
 }

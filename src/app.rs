@@ -38,6 +38,31 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Clean)
         }
         Command::Init(args) => run_init(args),
+        Command::Explain(args) => explain(&args.id, args.config.as_deref(), false),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            with_output(None, |w| {
+                clap_complete::generate(args.shell, &mut cmd, "caulk", w);
+                Ok(())
+            })?;
+            Ok(ExitStatus::Clean)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            with_output(None, |w| {
+                clap_mangen::Man::new(cmd.clone()).render(w)?;
+                // One section per subcommand, as `git help` pages have their options.
+                for sub in cmd.get_subcommands() {
+                    writeln!(w, ".SH \"CAULK {}\"", sub.get_name().to_uppercase())?;
+                    if let Some(about) = sub.get_about() {
+                        writeln!(w, "{}", about.to_string().replace('\\', "\\\\"))?;
+                    }
+                    clap_mangen::Man::new(sub.clone()).render_options_section(w)?;
+                }
+                Ok(())
+            })?;
+            Ok(ExitStatus::Clean)
+        }
         Command::UninstallHook => {
             let msg = crate::hook::uninstall(&git::open_repo()?)?;
             println!("caulk: {msg}");
@@ -479,7 +504,82 @@ fn run_init(args: InitArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Clean)
 }
 
+/// `caulk explain ID`: a rule's description, token shape, checks, an example (its secret
+/// redacted) and the remediation, from the rule file itself.
+fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatus> {
+    let mut dirs = vec![PathBuf::from(".")];
+    dirs.extend(repo_top(Path::new(".")));
+    let mut set = Ruleset::builtin_with_examples()?;
+    if let Some(c) = load_config(config, no_config, &dirs)? {
+        set.rules.extend(c.rules);
+    }
+    let Some(rule) = set.rules.iter().find(|r| r.id == id) else {
+        bail!("no rule has the id `{id}` (list them with `caulk rules`)");
+    };
+    let shape = match (&rule.path, rule.keywords.as_slice()) {
+        (Some(p), _) => format!("a file whose path matches {p}, judged by its content"),
+        (None, kw) => format!(
+            "text containing {} (the prefilter keywords), matching the regex below",
+            kw.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let confidence = match rule.validate {
+        Some(check) => format!(
+            "high when its `{}` check passes (offline), low when it fails",
+            serde_json::to_value(check)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        None => format!("{} (the format matched)", rule.base_confidence()),
+    };
+    let mut out = vec![
+        format!("{} — {}", rule.id, rule.description),
+        String::new(),
+        format!("looks like   {shape}"),
+        format!("regex        {}", rule.regex),
+        format!("confidence   {confidence}"),
+    ];
+    if let Some(e) = rule.entropy {
+        out.push(format!("entropy      at least {e} bits per character"));
+    }
+    if let Some(ex) = rule.examples.first() {
+        let redacted = crate::finding::redact(ex.secret.as_bytes(), rule);
+        out.push(format!(
+            "example      {}",
+            crate::rules::one_line(&ex.text.replace(&ex.secret, &redacted))
+        ));
+    }
+    for (i, line) in report::wrap(&crate::rules::one_line(&rule.remediation), 86)
+        .into_iter()
+        .enumerate()
+    {
+        out.push(format!(
+            "{}{line}",
+            if i == 0 {
+                "what to do   "
+            } else {
+                "             "
+            }
+        ));
+    }
+    out.push(format!("defined in   {}", rule.source));
+    with_output(None, |w| {
+        for l in &out {
+            writeln!(w, "{}", escape(l))?;
+        }
+        Ok(())
+    })?;
+    Ok(ExitStatus::Clean)
+}
+
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
+    if let Some(id) = &args.id {
+        return explain(id, args.config.as_deref(), args.no_config);
+    }
     let mut dirs = vec![PathBuf::from(".")];
     dirs.extend(repo_top(Path::new(".")));
     let config = load_config(args.config.as_deref(), args.no_config, &dirs)?;

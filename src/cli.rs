@@ -5,10 +5,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `caulk --version`: the crate version and the rule pack built in.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (rule pack: ",
+    env!("CAULK_RULE_PACK"),
+    ")"
+);
+
 /// caulk seals credential leaks before they land: it scans files, notebooks and git changes for
 /// API keys, tokens and private keys, and prints them redacted.
 #[derive(Debug, Parser)]
-#[command(name = "caulk", version, about, max_term_width = 100)]
+#[command(name = "caulk", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -34,6 +42,30 @@ pub enum Command {
     UninstallHook,
     /// Write a commented starter configuration file (caulk.toml).
     Init(InitArgs),
+    /// Explain a rule: what it finds, what its tokens look like, how to revoke and rotate.
+    Explain(ExplainArgs),
+    /// Print a shell completion script: `caulk completions bash > /etc/bash_completion.d/caulk`.
+    Completions(CompletionsArgs),
+    /// Print caulk's man page (roff): `caulk man | man -l -`.
+    Man,
+}
+
+/// `caulk completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `caulk explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule's id (`caulk rules` lists them).
+    pub id: String,
+    /// Read the configuration from FILE (to explain its custom rules).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `caulk init`.
@@ -202,6 +234,9 @@ pub enum ListFormat {
 /// `caulk rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// Explain this rule instead of listing them all (as `caulk explain ID`).
+    #[arg(value_name = "ID", conflicts_with = "check")]
+    pub id: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
