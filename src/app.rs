@@ -345,6 +345,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             ),
             Format::Sarif => report::sarif(w, findings, engine.rules(), &summary.notices),
             Format::Github => report::github(w, findings, summary),
+            Format::Junit => report::junit(w, findings, summary),
         })?;
     }
     Ok(ExitStatus::of_scan(

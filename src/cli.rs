@@ -90,6 +90,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one `::error` annotation per finding.
     Github,
+    /// JUnit XML: one failing test case per finding (GitLab test reports, CI dashboards).
+    Junit,
 }
 
 /// Flags every scanning command shares: rules, threads, limits and the report.

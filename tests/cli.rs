@@ -88,3 +88,37 @@ fn completions_for_each_shell_and_a_man_page() {
         "subcommand options are documented"
     );
 }
+
+#[test]
+fn junit_report_has_a_failing_case_per_finding_and_no_secret() {
+    let o = caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--format", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let xml = String::from_utf8(o.stdout).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"caulk\" tests=\"15\" failures=\"15\" errors=\"0\""));
+    assert_eq!(xml.matches("<testcase ").count(), 15);
+    assert_eq!(xml.matches("<failure type=").count(), 15);
+    assert!(xml.contains("classname=\"caulk.openai-api-key\""));
+    assert!(xml.trim_end().ends_with("</testsuites>"));
+    let (_, full, _) = scan_json(root(), &["fixtures/demo", "--show-secrets"]);
+    let secrets: Vec<String> = full["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(secrets.len(), 15);
+    assert_no_secret(&xml, &secrets, "junit");
+    // a clean scan is one passing case
+    let o = caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/clean", "--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(o.stdout).unwrap();
+    assert!(xml.contains("<testcase name=\"no secrets found\""));
+    assert!(!xml.contains("<failure"));
+}
