@@ -138,3 +138,76 @@ fn pre_commit_installed_hooks_block_a_real_commit() {
         "the strip hook fires too:\n{all}"
     );
 }
+
+/// The README's `repo: local` configuration, verbatim: the installed binary runs at pre-commit
+/// and at pre-push.
+#[test]
+#[ignore = "needs the pre-commit framework; .ci/run runs it"]
+fn readme_local_hooks_block_a_commit_and_a_push() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```yaml\nrepos:\n- repo: local\n")
+        .expect("the README shows a local hook")
+        + 8;
+    let config = &readme[start..start + readme[start..].find("```").unwrap()];
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_caulk")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_path = |dir: &Path, program: &str, args: &[&str]| {
+        Command::new(program)
+            .current_dir(dir)
+            .env("PATH", &path)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let dir = repo_with(&[(".pre-commit-config.yaml", config.as_bytes())]);
+    let d = dir.path();
+    for hook in ["pre-commit", "pre-push"] {
+        let out = with_path(d, &pre_commit(), &["install", "--hook-type", hook]);
+        assert!(out.status.success(), "{}", output_text(&out));
+    }
+    let ident = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+    let ok = with_path(
+        d,
+        "git",
+        &[&ident[..], &["commit", "-qm", "config"]].concat(),
+    );
+    assert!(ok.status.success(), "{}", output_text(&ok));
+    // pre-commit: a staged key is blocked
+    write_tree(d, &[("k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    git(d, &["add", "k.py"]);
+    let blocked = with_path(d, "git", &[&ident[..], &["commit", "-qm", "leak"]].concat());
+    assert!(!blocked.status.success(), "{}", output_text(&blocked));
+    // pre-push: a key committed past the hook is blocked on its way out
+    let forced = with_path(
+        d,
+        "git",
+        &[&ident[..], &["commit", "-qm", "leak", "--no-verify"]].concat(),
+    );
+    assert!(forced.status.success());
+    let remote = TempDir::new().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    let url = remote.path().to_string_lossy().into_owned();
+    git(d, &["remote", "add", "origin", &url]);
+    // the remote starts with the clean commit, so the push brings only the leak
+    let first = with_path(
+        d,
+        "git",
+        &[
+            "push",
+            "-q",
+            "--no-verify",
+            "origin",
+            "HEAD~1:refs/heads/main",
+        ],
+    );
+    assert!(first.status.success(), "{}", output_text(&first));
+    let push = with_path(d, "git", &["push", "origin", "HEAD:refs/heads/main"]);
+    let all = output_text(&push);
+    assert!(!push.status.success(), "the push is blocked:\n{all}");
+    assert!(all.contains("k.py:1:6") && !all.contains(HF_KEY), "{all}");
+}
