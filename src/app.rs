@@ -346,6 +346,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             Format::Sarif => report::sarif(w, findings, engine.rules(), &summary.notices),
             Format::Github => report::github(w, findings, summary),
             Format::Junit => report::junit(w, findings, summary),
+            Format::Markdown => report::markdown(w, findings, summary),
         })?;
     }
     Ok(ExitStatus::of_scan(

@@ -92,6 +92,8 @@ pub enum Format {
     Github,
     /// JUnit XML: one failing test case per finding (GitLab test reports, CI dashboards).
     Junit,
+    /// A Markdown table (rule, place, commit, redacted secret, fix): a CI job summary.
+    Markdown,
 }
 
 /// Flags every scanning command shares: rules, threads, limits and the report.
