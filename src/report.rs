@@ -360,7 +360,7 @@ pub fn markdown(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> i
         }
         writeln!(
             w,
-            "\nRotate each secret first: deleting it from the file does not revoke it.\n"
+            "\nRotate each secret first: deleting it from the file does not revoke it."
         )?;
     }
     for n in &summary.notices {
