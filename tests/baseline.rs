@@ -15,35 +15,13 @@ use tempfile::TempDir;
 const NEW_HF_KEY: &str = "hf_vTJl9txJ7N8hedoDaOK2awJBFAV1NuCHnT";
 const OTHER_HF_KEY: &str = "hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry";
 
+fn run(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let (code, report, _) = run_report(dir, args);
+    (code, report)
+}
+
 fn out(dir: &Path, args: &[&str]) -> Output {
     caulk().current_dir(dir).args(args).output().unwrap()
-}
-
-fn run(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let o = caulk()
-        .current_dir(dir)
-        .args(args)
-        .args(["--format", "json", "--show-suppressed"])
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", output_text(&o));
-    });
-    (o.status.code().unwrap(), report)
-}
-
-fn found(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn notebook_with_output(secret: &str) -> String {
@@ -79,6 +57,12 @@ fn leaky_repo(d: &Path) {
     );
     git(d, &["add", "."]);
     git(d, &["commit", "-q", "-m", "existing leaks"]);
+}
+
+/// `caulk scan . --write-baseline FILE` in `d`, which must succeed.
+fn write_baseline(d: &Path, file: &str) {
+    let o = out(d, &["scan", ".", "--write-baseline", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
 }
 
 #[test]
@@ -157,12 +141,7 @@ fn baseline_entries_survive_a_reformat_but_not_a_copy_into_another_file() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     leaky_repo(d);
-    assert_eq!(
-        out(d, &["scan", ".", "--write-baseline", "base.json"])
-            .status
-            .code(),
-        Some(0)
-    );
+    write_baseline(d, "base.json");
     // reformat: the JSON pretty-printed (the key moves to line 2, another column), the Python
     // file gains a docstring and imports, the notebook is re-indented with a new cell on top
     write_tree(
@@ -286,12 +265,7 @@ fn stale_entries_are_reported_and_pruned() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
     leaky_repo(d);
-    assert_eq!(
-        out(d, &["scan", ".", "--write-baseline", "base.json"])
-            .status
-            .code(),
-        Some(0)
-    );
+    write_baseline(d, "base.json");
     // the OpenAI key is fixed (removed from the file)
     write_tree(
         d,

@@ -109,3 +109,42 @@ pub fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
 pub const HF_KEY: &str = "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";
 pub const GROQ_KEY: &str = "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";
 pub const OPENAI_KEY: &str = "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";
+
+/// Runs caulk with ARGS plus `--format json --show-suppressed` in `dir`: (exit code, report,
+/// stderr).
+pub fn run_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let o = caulk()
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json", "--show-suppressed"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{stderr}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    });
+    (o.status.code().unwrap(), report, stderr)
+}
+
+/// (path, rule_id) of each finding, in report order.
+pub fn found(report: &Value) -> Vec<(String, String)> {
+    positions(report)
+        .into_iter()
+        .map(|(path, _, _, rule)| (path, rule))
+        .collect()
+}
+
+/// The results of caulk's SARIF report for ARGS (`--format sarif` added), run in `dir`.
+pub fn sarif_results(dir: &Path, args: &[&str]) -> Vec<Value> {
+    let o = caulk()
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    sarif["runs"][0]["results"].as_array().unwrap().clone()
+}

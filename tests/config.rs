@@ -11,40 +11,10 @@ use common::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
+use common::run_report as run;
+
 fn out(dir: &Path, args: &[&str]) -> Output {
     caulk().current_dir(dir).args(args).output().unwrap()
-}
-
-/// Runs a scanning command with `--format json --show-suppressed`: (exit code, report, stderr).
-fn run(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let o = caulk()
-        .current_dir(dir)
-        .args(args)
-        .args(["--format", "json", "--show-suppressed"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{stderr}",
-            String::from_utf8_lossy(&o.stdout)
-        )
-    });
-    (o.status.code().unwrap(), report, stderr)
-}
-
-fn found(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// A custom rule in the `rules/*.toml` format, with examples.

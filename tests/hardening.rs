@@ -20,21 +20,7 @@ fn utf16(s: &str, le: bool) -> Vec<u8> {
     out
 }
 
-fn run(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let o = caulk()
-        .current_dir(dir)
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", output_text(&o)));
-    (
-        o.status.code().unwrap(),
-        report,
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::run_report as run;
 
 fn lines_and_columns(report: &Value) -> Vec<(String, u64, u64)> {
     positions(report)
@@ -661,15 +647,8 @@ fn a_range_that_silences_its_own_secret_shows_it() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("::notice file=b.py,line=1,"));
-    let o = caulk()
-        .current_dir(d)
-        .args(["history", "base..HEAD", "--format", "sarif"])
-        .output()
-        .unwrap();
-    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let levels: Vec<&str> = sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
+    let results = sarif_results(d, &["history", "base..HEAD"]);
+    let levels: Vec<&str> = results
         .iter()
         .map(|r| r["level"].as_str().unwrap())
         .collect();
@@ -721,15 +700,8 @@ fn symlink_loops_fifos_and_non_utf8_names() {
     // a non-UTF-8 name: lossy in text and JSON, exact (percent-encoded) in SARIF
     let paths: Vec<String> = positions(&report).into_iter().map(|p| p.0).collect();
     assert!(paths.contains(&"caf\u{fffd}.py".to_string()), "{paths:?}");
-    let o = caulk()
-        .current_dir(d)
-        .args(["scan", ".", "--format", "sarif"])
-        .output()
-        .unwrap();
-    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let uris: Vec<&str> = sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
+    let results = sarif_results(d, &["scan", "."]);
+    let uris: Vec<&str> = results
         .iter()
         .map(|r| {
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
