@@ -167,6 +167,9 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             plural(s.skipped_symlinks as usize, "symlink")
         ));
     }
+    if s.skipped_ignored > 0 {
+        skipped.push(format!("{} ignored (.gitignore)", s.skipped_ignored));
+    }
     if s.skipped_submodules > 0 {
         skipped.push(plural(s.skipped_submodules as usize, "submodule"));
     }

@@ -58,6 +58,9 @@ pub struct Summary {
     pub skipped_symlinks: u64,
     /// Sockets, FIFOs and devices: never opened.
     pub skipped_special: u64,
+    /// Paths `.gitignore`, `.ignore` or git's exclude files leave out (a folder counts once;
+    /// `--no-ignore` scans them).
+    pub skipped_ignored: u64,
     /// Submodules (git gitlinks): another repository's commit, scanned in that repository.
     pub skipped_submodules: u64,
     /// The history scanned is cut off at a shallow clone's graft.
@@ -504,6 +507,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
             roots.push(p.clone());
         }
     }
+    count_ignored();
     let covered = if roots.is_empty() {
         Vec::new()
     } else {
@@ -523,6 +527,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         skipped_too_large: shared.too_large.into_inner(),
         skipped_symlinks: shared.symlinks.into_inner(),
         skipped_special: shared.special.into_inner(),
+        skipped_ignored: IGNORED.load(Ordering::Relaxed),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
         suppressed: Default::default(),
@@ -556,6 +561,58 @@ fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
     let abs = canon.join(p.strip_prefix(root).ok()?);
     let rel = abs.strip_prefix(top).ok()?;
     Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// Paths the walker left out because `.gitignore`, `.ignore` or a git exclude file names them.
+///
+/// The `ignore` crate drops such an entry before caulk sees it and says so only in a debug log
+/// record (`ignoring PATH: …`); this logger counts those records, so the summary can count what
+/// was ignored without re-implementing the matcher stack. It formats nothing but the first
+/// bytes of the walker's own debug records.
+struct IgnoredCounter;
+
+static IGNORED: AtomicU64 = AtomicU64::new(0);
+
+impl log::Log for IgnoredCounter {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() == log::Level::Debug && m.target().starts_with("ignore::walk")
+    }
+
+    fn log(&self, record: &log::Record) {
+        /// Keeps the first bytes of a message, then stops the formatting.
+        struct Prefix([u8; 9], usize);
+        impl std::fmt::Write for Prefix {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                let take = s.len().min(self.0.len() - self.1);
+                self.0[self.1..self.1 + take].copy_from_slice(&s.as_bytes()[..take]);
+                self.1 += take;
+                if self.1 == self.0.len() {
+                    Err(std::fmt::Error)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let mut p = Prefix([0; 9], 0);
+        let _ = std::fmt::write(&mut p, *record.args());
+        if &p.0[..p.1] == b"ignoring " {
+            IGNORED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs [`IgnoredCounter`] (once per process) and zeroes the count.
+fn count_ignored() {
+    static LOGGER: IgnoredCounter = IgnoredCounter;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+    IGNORED.store(0, Ordering::Relaxed);
 }
 
 /// Walks `roots`, scanning every file; returns the stable path of each root (the prefixes a

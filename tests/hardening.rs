@@ -743,3 +743,33 @@ fn a_corrupt_pack_fails_closed() {
         "names the problem and the fix: {text}"
     );
 }
+
+#[test]
+fn ignored_paths_are_counted() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[
+            (".gitignore", b"data/\n*.log\n"),
+            ("data/raw/keys.txt", format!("K={HF_KEY}\n").as_bytes()),
+            ("train.log", b"step 1\n"),
+            ("app.py", b"x = 1\n"),
+        ],
+    );
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        report["summary"]["skipped_ignored"], 2,
+        "data/ once, train.log once"
+    );
+    let text = output_text(&caulk().current_dir(d).args(["scan", "."]).output().unwrap());
+    assert!(text.contains("skipped 2 ignored (.gitignore)"), "{text}");
+    // --no-ignore reads them: the key is found, nothing is counted as ignored
+    let (code, report, _) = run(d, &["scan", ".", "--no-ignore"]);
+    assert_eq!(
+        (code, report["summary"]["skipped_ignored"].as_u64()),
+        (1, Some(0))
+    );
+}
