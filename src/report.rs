@@ -542,6 +542,7 @@ pub fn sarif(
     findings: &[Finding],
     rules: &[crate::rules::Rule],
     notices: &[crate::scan::Notice],
+    suppressed: Option<&[crate::suppress::Suppressed]>,
 ) -> io::Result<()> {
     use serde_json::json;
     let version = env!("CARGO_PKG_VERSION");
@@ -566,43 +567,57 @@ pub fn sarif(
             rule
         })
         .collect();
-    let results: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            let mut text = headline(f);
-            text.push_str(&format!(". {}", f.remediation));
-            let mut result = json!({
-                "ruleId": f.rule_id,
-                "level": "error",
-                "message": {"text": text},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": f.path_bytes.as_deref().map_or_else(|| uri(&f.path), uri_bytes),
-                            "uriBaseId": "%SRCROOT%"
-                        },
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "endLine": f.end_line,
-                            "endColumn": f.end_column,
-                            "snippet": {"text": f.snippet}
-                        }
+    let result_of = |f: &Finding| {
+        let mut text = headline(f);
+        text.push_str(&format!(". {}", f.remediation));
+        let mut result = json!({
+            "ruleId": f.rule_id,
+            "level": "error",
+            "message": {"text": text},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": f.path_bytes.as_deref().map_or_else(|| uri(&f.path), uri_bytes),
+                        "uriBaseId": "%SRCROOT%"
+                    },
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.column,
+                        "endLine": f.end_line,
+                        "endColumn": f.end_column,
+                        "snippet": {"text": f.snippet}
                     }
-                }],
-                "partialFingerprints": {"caulk/v1": f.fingerprint},
-                "properties": {"confidence": f.confidence, "commit": f.commit, "notebook": f.notebook}
-            });
-            if let Some(i) = rule_index(&f.rule_id) {
-                result["ruleIndex"] = json!(i);
-            }
-            result
-        })
-        .collect();
+                }
+            }],
+            "partialFingerprints": {"caulk/v1": f.fingerprint},
+            "properties": {"confidence": f.confidence, "commit": f.commit, "notebook": f.notebook}
+        });
+        if let Some(i) = rule_index(&f.rule_id) {
+            result["ruleIndex"] = json!(i);
+        }
+        result
+    };
+    let mut results: Vec<_> = findings.iter().map(result_of).collect();
+    // With --show-suppressed, the findings held back are results too, each with a SARIF
+    // suppression (a pragma in the source: `inSource`; the configuration, baseline or ignore
+    // file: `external`), so a code-scanning dashboard keeps them, dismissed, with the reason.
+    for h in suppressed.unwrap_or_default() {
+        let mut r = result_of(&h.finding);
+        let kind = match h.reason {
+            crate::suppress::Reason::Inline => "inSource",
+            _ => "external",
+        };
+        let reason = serde_json::to_value(h.reason).unwrap_or_default();
+        let why = match &h.detail {
+            Some(d) => format!("{}: {d}", reason.as_str().unwrap_or("suppressed")),
+            None => reason.as_str().unwrap_or("suppressed").to_string(),
+        };
+        r["suppressions"] = json!([{"kind": kind, "status": "accepted", "justification": why}]);
+        results.push(r);
+    }
     // Suppressions a range adds: results at level `note` of a rule of their own, so a code
     // scanning dashboard shows the reviewer where a pull request silences caulk.
     let mut sarif_rules = sarif_rules;
-    let mut results = results;
     if !notices.is_empty() {
         let help = "A change in the scanned range adds an allow pragma, or edits the configuration, \
                     baseline or ignore file that decide what caulk reports. Check that what it hides \

@@ -216,3 +216,38 @@ fn inline_pragmas_hold_in_staged_and_history() {
         assert_eq!(rules_of(&report, "findings").len(), 2, "{args:?}");
     }
 }
+
+#[test]
+fn sarif_keeps_suppressed_findings_as_dismissed_results_when_asked() {
+    let r = TempDir::new().unwrap();
+    let d = r.path();
+    write_tree(
+        d,
+        &[(
+            "k.py",
+            format!("A = '{GROQ_KEY}'  # caulk:allow\nB = '{HF_KEY}'\n").as_bytes(),
+        )],
+    );
+    let plain = sarif_results(d, &["scan", "."]);
+    assert_eq!(
+        plain.len(),
+        1,
+        "without --show-suppressed, only what blocks"
+    );
+    assert!(plain[0].get("suppressions").is_none());
+    let all = sarif_results(d, &["scan", ".", "--show-suppressed"]);
+    assert_eq!(all.len(), 2);
+    let held: Vec<&Value> = all
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["ruleId"], "groq-api-key");
+    assert_eq!(held[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(held[0]["suppressions"][0]["justification"], "inline");
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(
+        !text.contains(GROQ_KEY),
+        "suppressed results are redacted too"
+    );
+}
