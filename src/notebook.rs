@@ -298,8 +298,18 @@ pub fn segments(file: &[u8]) -> Result<Vec<Segment>, String> {
 /// The message of a serde_json error without its trailing position.
 fn json_reason(e: &serde_json::Error) -> String {
     let s = e.to_string();
-    match s.rfind(" at line ") {
+    let s = match s.rfind(" at line ") {
         Some(i) => s[..i].to_string(),
+        None => s,
+    };
+    // "unknown field `x`, expected one of …": say what it means for the scan.
+    match s
+        .strip_prefix("unknown field ")
+        .and_then(|r| r.split(',').next())
+    {
+        Some(field) => {
+            format!("unknown field {field} (caulk reads only nbformat's fields as a notebook)")
+        }
         None => s,
     }
 }
