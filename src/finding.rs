@@ -332,8 +332,13 @@ impl LineIndex {
         (line, col)
     }
 
+    /// How many lines the text has (a final line break starts an empty last line).
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
     /// Byte span of 1-based `line`, without its terminator.
-    fn span(&self, text: &[u8], line: usize) -> (usize, usize) {
+    pub fn span(&self, text: &[u8], line: usize) -> (usize, usize) {
         let start = self.starts[line - 1];
         let mut end = self.starts.get(line).copied().unwrap_or(text.len());
         while end > start && matches!(text[end - 1], b'\n' | b'\r') {

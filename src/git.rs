@@ -748,25 +748,14 @@ fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
     if !crate::suppress::has_pragma(text) {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    let (mut start, mut line) = (0, 1);
-    while start <= text.len() {
-        let end = memchr::memchr2(b'\n', b'\r', &text[start..]).map_or(text.len(), |i| start + i);
-        let l = &text[start..end];
-        if let Some(p) = crate::suppress::pragma_text(l) {
-            out.push((line, p, l.to_vec()));
-        }
-        if end == text.len() {
-            break;
-        }
-        start = if text[end] == b'\r' && text.get(end + 1) == Some(&b'\n') {
-            end + 2
-        } else {
-            end + 1
-        };
-        line += 1;
-    }
-    out
+    let lines = crate::finding::LineIndex::new(text);
+    (1..=lines.count())
+        .filter_map(|n| {
+            let (s, e) = lines.span(text, n);
+            let line = &text[s..e];
+            crate::suppress::pragma_text(line).map(|p| (n, p, line.to_vec()))
+        })
+        .collect()
 }
 
 /// Whether the line `text` already stood in the file at `path` in one of the `base` trees.
