@@ -18,71 +18,56 @@ const FOREIGN: &[&[u8]] = &[b"gitleaks:allow", b"pragma: allowlist secret"];
 
 /// Whether a source line holds any pragma.
 pub fn has_pragma(line: &[u8]) -> bool {
-    memchr::memmem::find(line, CAULK).is_some()
-        || FOREIGN
-            .iter()
-            .any(|p| memchr::memmem::find(line, p).is_some())
+    memchr::memmem::find(line, CAULK).is_some() || foreign_pragma(line).is_some()
 }
 
-/// The pragma on a source line as written (`caulk:allow groq-api-key`, `gitleaks:allow`), for
-/// notices; `None` when it holds none.
-pub fn pragma_text(line: &[u8]) -> Option<String> {
-    if let Some(at) = memchr::memmem::find(line, CAULK) {
-        let ids: Vec<String> = line[at + CAULK.len()..]
-            .split(|b| b.is_ascii_whitespace() || *b == b',')
+/// The rule ids a `caulk:allow` on `line` names (empty: every rule), or `None` without one.
+/// Ids follow the pragma after whitespace, separated by commas or spaces.
+fn caulk_rule_ids(line: &[u8]) -> Option<Vec<&[u8]>> {
+    let at = memchr::memmem::find(line, CAULK)?;
+    let rest = &line[at + CAULK.len()..];
+    if !rest.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+        return Some(Vec::new());
+    }
+    Some(
+        rest.split(|b| b.is_ascii_whitespace() || *b == b',')
             .filter(|w| !w.is_empty())
             .take_while(|w| {
                 w.iter()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
             })
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .collect();
-        let rules = if line
-            .get(at + CAULK.len())
-            .is_some_and(|b| *b == b' ' || *b == b'\t')
-        {
-            ids
-        } else {
-            Vec::new()
-        };
-        return Some(
-            std::iter::once("caulk:allow".to_string())
-                .chain(rules)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-    }
+            .collect(),
+    )
+}
+
+/// The first foreign pragma on `line`, if any.
+fn foreign_pragma(line: &[u8]) -> Option<&'static [u8]> {
     FOREIGN
         .iter()
+        .copied()
         .find(|p| memchr::memmem::find(line, p).is_some())
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+}
+
+/// The pragma on a source line as written (`caulk:allow groq-api-key`, `gitleaks:allow`), for
+/// notices; `None` when it holds none.
+pub fn pragma_text(line: &[u8]) -> Option<String> {
+    if let Some(ids) = caulk_rule_ids(line) {
+        let mut text = String::from("caulk:allow");
+        for id in ids {
+            text.push(' ');
+            text.push_str(&String::from_utf8_lossy(id));
+        }
+        return Some(text);
+    }
+    foreign_pragma(line).map(|p| String::from_utf8_lossy(p).into_owned())
 }
 
 /// Whether a source line's pragma allows findings of `rule`.
 pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
-    if FOREIGN
-        .iter()
-        .any(|p| memchr::memmem::find(line, p).is_some())
-    {
+    if foreign_pragma(line).is_some() {
         return true;
     }
-    let Some(at) = memchr::memmem::find(line, CAULK) else {
-        return false;
-    };
-    let rest = &line[at + CAULK.len()..];
-    // Rule ids follow after whitespace, separated by commas or spaces; none means all rules.
-    if !rest.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
-        return true;
-    }
-    let ids: Vec<&[u8]> = rest
-        .split(|b| b.is_ascii_whitespace() || *b == b',')
-        .filter(|w| !w.is_empty())
-        .take_while(|w| {
-            w.iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        })
-        .collect();
-    ids.is_empty() || ids.contains(&rule.as_bytes())
+    caulk_rule_ids(line).is_some_and(|ids| ids.is_empty() || ids.contains(&rule.as_bytes()))
 }
 
 /// Why a finding was not reported.
