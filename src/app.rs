@@ -114,6 +114,14 @@ impl Setup {
         })
     }
 
+    /// The baseline in use: `--baseline`, else the configuration's.
+    fn baseline_path(&self, common: &CommonArgs) -> Option<PathBuf> {
+        common
+            .baseline
+            .clone()
+            .or_else(|| self.config.as_ref().and_then(|c| c.baseline.clone()))
+    }
+
     fn scan_default(&self, pick: impl Fn(&ScanDefaults) -> Option<bool>) -> bool {
         self.config
             .as_ref()
@@ -158,6 +166,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         strip_output_only_notebooks(&result.findings);
     }
     Ok(status)
+}
+
+/// The current directory and the work tree's top, where `caulk rules` and `caulk explain` look
+/// for the configuration.
+fn cwd_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from(".")];
+    dirs.extend(repo_top(Path::new(".")));
+    dirs
 }
 
 /// The work tree's top, where `staged` and `history` look for the configuration.
@@ -205,15 +221,12 @@ fn watched_paths(setup: &Setup, common: &CommonArgs) -> Vec<String> {
     let Some(top) = repo_top(Path::new(".")).and_then(|t| t.canonicalize().ok()) else {
         return Vec::new();
     };
-    let config = setup.config.as_ref();
-    let baseline = common
-        .baseline
-        .clone()
-        .or_else(|| config.and_then(|c| c.baseline.clone()));
-    config
+    setup
+        .config
+        .as_ref()
         .map(|c| c.path.clone())
         .into_iter()
-        .chain(baseline)
+        .chain(setup.baseline_path(common))
         .filter_map(|p| {
             let abs = p.canonicalize().ok()?;
             let rel = abs.strip_prefix(&top).ok()?;
@@ -227,11 +240,7 @@ fn watched_paths(setup: &Setup, common: &CommonArgs) -> Vec<String> {
 fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result<ExitStatus> {
     let ignore = suppress::IgnoreFile::load(&suppress::ignore_dirs())?;
     let config = setup.config.as_ref();
-    let baseline = match common
-        .baseline
-        .clone()
-        .or_else(|| config.and_then(|c| c.baseline.clone()))
-    {
+    let baseline = match setup.baseline_path(common) {
         // Writing a baseline records what would be reported without one: no need to read it.
         Some(p) if common.write_baseline.is_none() => Some(Baseline::load(&p)?),
         _ => None,
@@ -282,14 +291,10 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
     }
     if let Some(b) = &baseline {
         held.apply_baseline(&mut result.findings, b);
-        let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
         let rules = setup.engine.rules();
-        let stale: Vec<baseline::Entry> = baseline::stale(b, &seen, &result.coverage, |id| {
+        let (keep, stale) = b.split_stale(&seen, &result.coverage, |id| {
             rules.iter().any(|r| r.id == id)
-        })
-        .into_iter()
-        .cloned()
-        .collect();
+        });
         if common.prune_baseline {
             if result.coverage == baseline::Coverage::Partial {
                 bail!(
@@ -297,12 +302,6 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                      commit range); prune with `caulk scan` of the repository or `caulk history`"
                 );
             }
-            let keep: Vec<baseline::Entry> = b
-                .entries
-                .iter()
-                .filter(|e| !stale.contains(e))
-                .cloned()
-                .collect();
             b.rewrite(&keep)?;
             if !common.quiet {
                 eprintln!(
@@ -515,10 +514,8 @@ fn run_init(args: InitArgs) -> Result<ExitStatus> {
 /// `caulk explain ID`: a rule's description, token shape, checks, an example (its secret
 /// redacted) and the remediation, from the rule file itself.
 fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatus> {
-    let mut dirs = vec![PathBuf::from(".")];
-    dirs.extend(repo_top(Path::new(".")));
     let mut set = Ruleset::builtin_with_examples()?;
-    if let Some(c) = load_config(config, no_config, &dirs)? {
+    if let Some(c) = load_config(config, no_config, &cwd_dirs())? {
         set.rules.extend(c.rules);
     }
     let Some(rule) = set.rules.iter().find(|r| r.id == id) else {
@@ -588,9 +585,7 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
     if let Some(id) = &args.id {
         return explain(id, args.config.as_deref(), args.no_config);
     }
-    let mut dirs = vec![PathBuf::from(".")];
-    dirs.extend(repo_top(Path::new(".")));
-    let config = load_config(args.config.as_deref(), args.no_config, &dirs)?;
+    let config = load_config(args.config.as_deref(), args.no_config, &cwd_dirs())?;
     let builtin = if args.check {
         Ruleset::builtin_with_examples()?
     } else {
@@ -600,8 +595,7 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
         let mut set = builtin;
         if let Some(c) = &config {
             // Every failure is listed here, not only the first as a scan reports it.
-            let custom = Ruleset::from_parsed(c.rules.clone(), true)?;
-            set.rules.extend(custom.rules);
+            set.rules.extend(c.rules.iter().cloned());
             set = Ruleset::from_parsed(set.rules, true)?;
         }
         let failures = set.check();

@@ -94,6 +94,22 @@ impl Baseline {
         self.fingerprints.contains(fingerprint)
     }
 
+    /// Splits the entries into those to keep and the stale ones: entries no finding of this scan
+    /// matched (`seen` holds its fingerprints), though the scan covered their path and ran their
+    /// rule.
+    pub fn split_stale(
+        &self,
+        seen: &HashSet<String>,
+        coverage: &Coverage,
+        rule_ran: impl Fn(&str) -> bool,
+    ) -> (Vec<Entry>, Vec<Entry>) {
+        self.entries.iter().cloned().partition(|e| {
+            seen.contains(&e.fingerprint.to_ascii_lowercase())
+                || !coverage.covers(&e.path)
+                || !rule_ran(&e.rule_id)
+        })
+    }
+
     /// Rewrites the file with only `keep`'s entries.
     pub fn rewrite(&self, keep: &[Entry]) -> Result<()> {
         write_entries(&self.path, keep.to_vec())
@@ -169,25 +185,6 @@ impl Coverage {
             }),
         }
     }
-}
-
-/// The entries of `baseline` that no finding of this scan matched, though the scan covered their
-/// path and ran their rule.
-pub fn stale<'a>(
-    baseline: &'a Baseline,
-    seen: &HashSet<&str>,
-    coverage: &Coverage,
-    rule_ran: impl Fn(&str) -> bool,
-) -> Vec<&'a Entry> {
-    baseline
-        .entries
-        .iter()
-        .filter(|e| {
-            !seen.contains(e.fingerprint.to_ascii_lowercase().as_str())
-                && coverage.covers(&e.path)
-                && rule_ran(&e.rule_id)
-        })
-        .collect()
 }
 
 #[cfg(test)]
