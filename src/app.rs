@@ -100,7 +100,7 @@ impl Setup {
             engine: Engine::new(set),
             max_file_size: common
                 .max_file_size
-                .or_else(|| config.as_ref().and_then(|c| c.max_file_size()))
+                .or_else(|| config.as_ref().and_then(|c| c.max_file_size))
                 .unwrap_or(DEFAULT_MAX_FILE_SIZE),
             min_confidence: common
                 .min_confidence

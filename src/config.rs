@@ -40,7 +40,8 @@ struct ConfigFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanDefaults {
-    /// `--max-file-size`: bytes, or a string with a unit (`"10MiB"`).
+    /// `--max-file-size`: bytes, or a string with a unit (`"10MiB"`); parsed into
+    /// [`Config::max_file_size`].
     #[serde(default)]
     max_file_size: Option<Size>,
     /// `--min-confidence`.
@@ -176,6 +177,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// Rule ids turned off.
     pub disable: Vec<String>,
+    /// `[scan] max_file_size`, in bytes.
+    pub max_file_size: Option<u64>,
     /// Scan defaults.
     pub scan: ScanDefaults,
     /// The custom rules, examples included.
@@ -210,8 +213,6 @@ impl Config {
             Some(Size::Bytes(n)) => Some(*n),
             None => None,
         };
-        let mut scan = file.scan;
-        scan.max_file_size = max_file_size.map(Size::Bytes);
         let AllowlistFile {
             paths,
             regexes,
@@ -246,20 +247,13 @@ impl Config {
         Ok(Config {
             baseline: file.baseline.map(|b| dir.join(b)),
             disable: file.disable,
-            scan,
+            max_file_size,
+            scan: file.scan,
             rules,
             global,
             per_rule,
             path: path.to_path_buf(),
         })
-    }
-
-    /// `[scan] max_file_size`, in bytes.
-    pub fn max_file_size(&self) -> Option<u64> {
-        match self.scan.max_file_size {
-            Some(Size::Bytes(n)) => Some(n),
-            _ => None,
-        }
     }
 
     /// The built-in rules plus this file's, minus those it disables. The custom rules' examples
@@ -431,7 +425,7 @@ mod tests {
         let c = parse(&uncommented)
             .unwrap_or_else(|e| panic!("the commented settings parse too: {e}\n{uncommented}"));
         assert_eq!(c.rules.len(), 1);
-        assert_eq!(c.max_file_size(), Some(256 << 20));
+        assert_eq!(c.max_file_size, Some(256 << 20));
         c.ruleset(Ruleset::builtin().unwrap()).unwrap();
     }
 
