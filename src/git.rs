@@ -536,8 +536,6 @@ fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
     summary.unread.sort();
     result.warnings.sort();
     summary.count(&result.findings);
-    summary.errors = summary.unread.iter().filter(|u| u.error).count();
-    summary.skipped_other = summary.skipped_symlinks + summary.skipped_special;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     result.summary = summary;
 }

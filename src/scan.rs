@@ -103,14 +103,17 @@ pub struct BaselineSummary {
 }
 
 impl Summary {
-    /// Sets `findings` and `files_with_findings` from the findings as they now stand (after a
-    /// source sorts them, or after the report filters them).
+    /// Sets the tallies derived from the rest: `findings` and `files_with_findings` from the
+    /// findings as they now stand (after a source sorts them, or after the report filters them),
+    /// `errors` from `unread`, and `skipped_other` from its two parts.
     pub fn count(&mut self, findings: &[Finding]) {
         let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
         paths.sort_unstable();
         paths.dedup();
         self.findings = findings.len();
         self.files_with_findings = paths.len();
+        self.errors = self.unread.iter().filter(|u| u.error).count();
+        self.skipped_other = self.skipped_symlinks + self.skipped_special;
     }
 }
 
@@ -208,17 +211,26 @@ impl Shared {
         self.unread.lock().unwrap().push(u);
     }
 
-    /// Scans one input's contents (named `path` relative to its root) and records what it gave.
-    /// `stable` is the path fingerprints use, when it differs from `display`.
-    fn scan_text(
+    /// Scans one input's bytes (named `path` relative to its root) — decoded when UTF-16, counted
+    /// and left when binary — and records what it gave. `stable` is the path fingerprints use,
+    /// when it differs from `display`; `full` the path as opened.
+    fn scan_bytes(
         &self,
         engine: &Engine,
-        text: &[u8],
+        buf: &[u8],
         path: &Path,
         display: &str,
         stable: Option<&str>,
         full: &Path,
     ) {
+        let text = match text::content(buf) {
+            Content::Binary => {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Content::Text(t) => t,
+        };
+        let text = &text[..];
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
         let mut got = scan_contents(engine, text, path, display);
@@ -280,12 +292,7 @@ impl Shared {
             self.too_large.fetch_add(1, Ordering::Relaxed);
             return self.unread(Unread::too_large(display, buf.len() as u64, max));
         }
-        match text::content(&buf) {
-            Content::Binary => {
-                self.binary.fetch_add(1, Ordering::Relaxed);
-            }
-            Content::Text(t) => self.scan_text(engine, &t, rel, display, Some(stable), path),
-        }
+        self.scan_bytes(engine, &buf, rel, display, Some(stable), path);
     }
 }
 
@@ -491,14 +498,9 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         if p.as_os_str() == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => match text::content(&buf) {
-                    Content::Binary => {
-                        shared.binary.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Content::Text(t) => {
-                        shared.scan_text(engine, &t, Path::new(""), "<stdin>", None, Path::new("-"))
-                    }
-                },
+                Ok(_) => {
+                    shared.scan_bytes(engine, &buf, Path::new(""), "<stdin>", None, Path::new("-"))
+                }
                 Err(e) => shared.unread(Unread::error("<stdin>", io_reason(&e))),
             }
         } else if let Err(e) = std::fs::symlink_metadata(p) {
@@ -531,12 +533,10 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
         suppressed: Default::default(),
-        errors: unread.iter().filter(|u| u.error).count(),
         unread,
         elapsed_ms: started.elapsed().as_millis() as u64,
         ..Summary::default()
     };
-    summary.skipped_other = summary.skipped_symlinks + summary.skipped_special;
     summary.count(&findings);
     ScanResult {
         findings,
