@@ -711,7 +711,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             let p = path_str(&origin.path);
             let base = p.rsplit('/').next().unwrap_or(&p);
             if crate::config::NAMES.contains(&base)
-                || base == ".caulkignore"
+                || base == crate::suppress::IGNORE_FILE
                 || opts.watch.contains(&p)
             {
                 summary.notices.push(Notice {

@@ -11,6 +11,9 @@ use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Finding;
 
+/// The file of accepted fingerprints.
+pub const IGNORE_FILE: &str = ".caulkignore";
+
 /// The pragma caulk reads; `caulk:allow RULE-ID[,RULE-ID]` limits it to those rules.
 const CAULK: &[u8] = b"caulk:allow";
 /// Pragmas honoured for teams moving from other scanners; they allow every rule.
@@ -132,7 +135,7 @@ impl IgnoreFile {
     pub fn load(dirs: &[PathBuf]) -> anyhow::Result<IgnoreFile> {
         let mut out = IgnoreFile::default();
         for dir in dirs {
-            let path = dir.join(".caulkignore");
+            let path = dir.join(IGNORE_FILE);
             if !path.is_file() || out.sources.contains(&path) {
                 continue;
             }
