@@ -227,26 +227,11 @@ impl Engine {
         if !out.iter().any(|m| self.rules[m.rule].generic) {
             return;
         }
-        // Provider spans sorted by start with the running maximum of their ends: whether one
-        // overlaps a generic span is a binary search (thousands of matches in one file stay fast).
-        let mut specific: Vec<(usize, usize)> = out
-            .iter()
-            .filter(|m| !self.rules[m.rule].generic)
-            .map(|m| (m.start, m.end))
-            .collect();
-        specific.sort_unstable();
-        let mut max = 0;
-        let max_end: Vec<usize> = specific
-            .iter()
-            .map(|&(_, e)| {
-                max = max.max(e);
-                max
-            })
-            .collect();
-        let overlaps = |s: usize, e: usize| {
-            let before = specific.partition_point(|&(ss, _)| ss < e);
-            before > 0 && max_end[before - 1] > s
-        };
+        let specific = Spans::new(
+            out.iter()
+                .filter(|m| !self.rules[m.rule].generic)
+                .map(|m| (m.start, m.end)),
+        );
         let rules = &self.rules;
         let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
@@ -254,8 +239,54 @@ impl Engine {
                 return true;
             }
             // Two generic rules on the same span: report it once.
-            !overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
+            !specific.overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
         });
+    }
+}
+
+/// Byte spans sorted by start, with the running maximum of their ends: whether a span overlaps
+/// a window, and which ones do, is a binary search, not a pass over every match of the input
+/// (thousands of matches on one line stay fast).
+pub(crate) struct Spans {
+    /// (start, end, index in the order given).
+    sorted: Vec<(usize, usize, usize)>,
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    pub(crate) fn new(spans: impl Iterator<Item = (usize, usize)>) -> Spans {
+        let mut sorted: Vec<(usize, usize, usize)> =
+            spans.enumerate().map(|(i, (s, e))| (s, e, i)).collect();
+        sorted.sort_unstable();
+        let mut max = 0;
+        let max_end = sorted
+            .iter()
+            .map(|&(_, e, _)| {
+                max = max.max(e);
+                max
+            })
+            .collect();
+        Spans { sorted, max_end }
+    }
+
+    /// Whether any span overlaps bytes `ws..we`.
+    pub(crate) fn overlaps(&self, ws: usize, we: usize) -> bool {
+        let before = self.sorted.partition_point(|&(s, _, _)| s < we);
+        before > 0 && self.max_end[before - 1] > ws
+    }
+
+    /// The spans overlapping bytes `ws..we`, in order of start: (start, end, index).
+    pub(crate) fn overlapping(
+        &self,
+        ws: usize,
+        we: usize,
+    ) -> impl Iterator<Item = (usize, usize, usize)> {
+        let lo = self.max_end.partition_point(|&e| e <= ws);
+        let hi = self.sorted.partition_point(|&(s, _, _)| s < we).max(lo);
+        self.sorted[lo..hi]
+            .iter()
+            .copied()
+            .filter(move |&(s, e, _)| s < we && e > ws)
     }
 }
 
@@ -402,6 +433,34 @@ remediation = "r"
 examples = [{ text = "secret=q1w2e3r4", secret = "q1w2e3r4" }]
 negative_examples = ["x"]
 "#;
+
+    #[test]
+    fn spans_answer_overlap_queries_as_a_full_pass_would() {
+        let raw = [
+            (40, 90),
+            (0, 5),
+            (10, 12),
+            (11, 30),
+            (60, 61),
+            (95, 100),
+            (12, 12),
+        ];
+        let spans = Spans::new(raw.iter().copied());
+        for ws in 0..105 {
+            for we in ws..106 {
+                let naive: Vec<usize> = raw
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &(s, e))| s < we && e > ws)
+                    .map(|(i, _)| i)
+                    .collect();
+                let mut got: Vec<usize> = spans.overlapping(ws, we).map(|(_, _, i)| i).collect();
+                got.sort_unstable();
+                assert_eq!(got, naive, "{ws}..{we}");
+                assert_eq!(spans.overlaps(ws, we), !naive.is_empty(), "{ws}..{we}");
+            }
+        }
+    }
 
     #[test]
     fn prefilter_is_case_insensitive_and_selects_only_hit_rules() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Engine, Match};
+use crate::engine::{Engine, Match, Spans};
 use crate::rules::Rule;
 
 /// Where a text segment came from.
@@ -200,7 +200,7 @@ pub fn findings(
         .iter()
         .map(|m| redact(&text[m.start..m.end], &rules[m.rule]))
         .collect();
-    let spans = Spans::new(matches);
+    let spans = Spans::new(matches.iter().map(|m| (m.start, m.end)));
     // Whether the last line looked at holds any pragma at all (most lines hold none, and a long
     // line is searched once, not once per secret on it).
     let pragma_line: std::cell::Cell<Option<(usize, bool)>> = std::cell::Cell::new(None);
@@ -350,43 +350,6 @@ impl LineIndex {
 
 /// Most characters of a source line a report shows.
 const SNIPPET_MAX: usize = 160;
-
-/// Match spans sorted by start, with the running maximum of their ends: the spans that overlap
-/// a window are found by binary search, not by a pass over every match of the input.
-struct Spans {
-    sorted: Vec<(usize, usize, usize)>,
-    max_end: Vec<usize>,
-}
-
-impl Spans {
-    fn new(matches: &[Match]) -> Spans {
-        let mut sorted: Vec<(usize, usize, usize)> = matches
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.start, m.end, i))
-            .collect();
-        sorted.sort_unstable();
-        let mut max = 0;
-        let max_end = sorted
-            .iter()
-            .map(|&(_, e, _)| {
-                max = max.max(e);
-                max
-            })
-            .collect();
-        Spans { sorted, max_end }
-    }
-
-    /// The spans overlapping bytes `ws..we`, in order of start.
-    fn overlapping(&self, ws: usize, we: usize) -> impl Iterator<Item = (usize, usize, usize)> {
-        let lo = self.max_end.partition_point(|&e| e <= ws);
-        let hi = self.sorted.partition_point(|&(s, _, _)| s < we).max(lo);
-        self.sorted[lo..hi]
-            .iter()
-            .copied()
-            .filter(move |&(s, e, _)| s < we && e > ws)
-    }
-}
 
 /// Bytes of context read on each side of a secret for its snippet: enough for
 /// [`SNIPPET_MAX`] characters of 4 bytes, so a snippet never costs more than this however long
@@ -613,7 +576,7 @@ mod tests {
         ];
         let redacted = vec!["hf_*****hhZZ".to_string(), "hf_*****xxYY".to_string()];
         let idx = LineIndex::new(text);
-        let spans = Spans::new(&matches);
+        let spans = Spans::new(matches.iter().map(|m| (m.start, m.end)));
         for (i, m) in matches.iter().enumerate() {
             let s = snippet(text, &idx, 1, &spans, &redacted, i, m);
             assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
