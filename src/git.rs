@@ -675,7 +675,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             Outcome::Scanned(bytes, mut got, pragmas) => {
                 for (line, pragma, text) in pragmas {
                     // A pragma line that stood in the file before the range is not its doing.
-                    if !line_predates(&repo, &base_trees, &origin.path, &text) {
+                    if !stood_before(&repo, &base_trees, &origin.path, &text) {
                         summary.notices.push(Notice {
                             path: path_str(&origin.path),
                             line: Some(line),
@@ -731,7 +731,14 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     // A file that held a secret before the range and is edited in it makes a new blob that still
     // holds the old secret: that secret is not the range's doing.
     if in_range {
-        result.findings.retain(|f| !predates(&repo, &base_trees, f));
+        result.findings.retain(|f| {
+            !stood_before(
+                &repo,
+                &base_trees,
+                Path::new(&f.path),
+                f.raw_secret.as_bytes(),
+            )
+        });
         summary.findings = result.findings.len();
     } else {
         // The whole history was read: a baseline entry nothing matched is stale.
@@ -756,21 +763,13 @@ fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
         .collect()
 }
 
-/// Whether the line `text` already stood in the file at `path` in one of the `base` trees.
-fn line_predates(repo: &Repository, base: &[git2::Tree], path: &Path, text: &[u8]) -> bool {
+/// Whether `bytes` (a line, a secret) already stood in the file at `path` in one of the `base`
+/// trees: then it is not the range's doing.
+fn stood_before(repo: &Repository, base: &[git2::Tree], path: &Path, bytes: &[u8]) -> bool {
     base.iter().any(|tree| {
         tree.get_path(path)
             .and_then(|e| repo.find_blob(e.id()))
-            .is_ok_and(|b| memchr::memmem::find(b.content(), text).is_some())
-    })
-}
-
-/// Whether the secret of `f` already stood in the same file in one of the `base` trees.
-fn predates(repo: &Repository, base: &[git2::Tree], f: &Finding) -> bool {
-    base.iter().any(|tree| {
-        tree.get_path(Path::new(&f.path))
-            .and_then(|e| repo.find_blob(e.id()))
-            .is_ok_and(|b| memchr::memmem::find(b.content(), f.raw_secret.as_bytes()).is_some())
+            .is_ok_and(|b| memchr::memmem::find(b.content(), bytes).is_some())
     })
 }
 
