@@ -319,7 +319,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             stale,
         });
     }
-    result.summary.suppressed = held.counts.clone();
+    result.summary.suppressed = held.counts();
     result.summary.count(&result.findings);
     if common.show_secrets {
         for f in &mut result.findings {

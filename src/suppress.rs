@@ -168,24 +168,29 @@ pub struct Policy<'a> {
     pub ignore: &'a IgnoreFile,
 }
 
-/// The findings that survived, and those held back with their counts.
+/// The findings held back, each with its reason.
 #[derive(Debug, Default)]
 pub struct Held {
     /// Each suppressed finding with its reason.
     pub findings: Vec<Suppressed>,
-    /// Per mechanism.
-    pub counts: Counts,
 }
 
 impl Held {
+    /// How many findings each mechanism held back.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for h in &self.findings {
+            *match h.reason {
+                Reason::Inline => &mut c.inline,
+                Reason::Allowlist => &mut c.allowlist,
+                Reason::IgnoreFile => &mut c.ignore_file,
+                Reason::Baseline => &mut c.baseline,
+            } += 1;
+        }
+        c
+    }
+
     fn hold(&mut self, reason: Reason, detail: Option<String>, f: &Finding) {
-        let c = &mut self.counts;
-        *match reason {
-            Reason::Inline => &mut c.inline,
-            Reason::Allowlist => &mut c.allowlist,
-            Reason::IgnoreFile => &mut c.ignore_file,
-            Reason::Baseline => &mut c.baseline,
-        } += 1;
         self.findings.push(Suppressed {
             reason,
             detail,
