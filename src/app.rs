@@ -2,7 +2,6 @@
 //! reporter writes; the outcome becomes an exit status.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -41,10 +40,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Explain(args) => explain(&args.id, args.config.as_deref(), false),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            with_output(None, |w| {
-                clap_complete::generate(args.shell, &mut cmd, "caulk", w);
-                Ok(())
-            })?;
+            // Rendered in memory: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "caulk", &mut script);
+            with_output(None, |w| w.write_all(&script))?;
             Ok(ExitStatus::Clean)
         }
         Command::Man => {
@@ -148,11 +147,22 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     } else {
         args.paths.clone()
     };
-    // The configuration of the scanned directory, else of the repository it is in.
+    // The configuration of the scanned directory (a file's folder, for a file), else of the
+    // repository it is in: `caulk scan x.txt` and `caulk scan .` read the same one.
     let first = paths.iter().find(|p| p.as_os_str() != "-");
-    let mut dirs: Vec<PathBuf> = first.filter(|p| p.is_dir()).cloned().into_iter().collect();
+    let mut dirs: Vec<PathBuf> = first
+        .map(|p| match p.is_dir() {
+            true => p.clone(),
+            false => match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+        })
+        .into_iter()
+        .collect();
     dirs.extend(repo_top(first.map_or(Path::new("."), |p| p.as_path())));
     let setup = Setup::new(&args.common, &dirs)?;
+    refuse_writing_inputs(&args.common, &setup, &paths)?;
     let opts = ScanOptions {
         paths,
         no_ignore: args.no_ignore || setup.scan_default(|d| d.no_ignore),
@@ -166,6 +176,54 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         strip_output_only_notebooks(&result.findings);
     }
     Ok(status)
+}
+
+/// Refuses a report (`-o`) or baseline (`--write-baseline`) that would overwrite something the
+/// same run reads: a file named to scan, the configuration, the baseline read, an ignore file,
+/// or each other. A scan that destroys its own input has failed, whatever it reports.
+fn refuse_writing_inputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]) -> Result<()> {
+    let mut inputs: Vec<(PathBuf, &str)> = scanned
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && !p.is_dir())
+        .map(|p| (p.clone(), "a file this scan reads"))
+        .collect();
+    inputs.extend(
+        setup
+            .config
+            .as_ref()
+            .map(|c| (c.path.clone(), "the configuration")),
+    );
+    if common.write_baseline.is_none() {
+        inputs.extend(setup.baseline_path(common).map(|b| (b, "the baseline")));
+    }
+    inputs.extend(
+        suppress::ignore_dirs()
+            .into_iter()
+            .map(|d| (d.join(suppress::IGNORE_FILE), "the ignore file")),
+    );
+    if let Some(b) = &common.write_baseline {
+        inputs.push((b.clone(), "the baseline it writes (--write-baseline)"));
+    }
+    for (flag, out) in [
+        ("-o", &common.output),
+        ("--write-baseline", &common.write_baseline),
+    ] {
+        let Some(out) = out else { continue };
+        if std::fs::symlink_metadata(out).is_err() {
+            continue; // a new file is nobody's input
+        }
+        let clash = inputs.iter().find(|(input, what)| {
+            !(flag == "--write-baseline" && what.ends_with("(--write-baseline)"))
+                && crate::fsx::same_file(out, input)
+        });
+        if let Some((_, what)) = clash {
+            bail!(
+                "{flag} {}: is {what}; write to another file",
+                crate::fsx::shown(out)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The current directory and the work tree's top, where `caulk rules` and `caulk explain` look
@@ -183,6 +241,7 @@ fn git_dirs() -> Vec<PathBuf> {
 
 fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
     let setup = Setup::new(&args.common, &git_dirs())?;
+    refuse_writing_inputs(&args.common, &setup, &[])?;
     let mut result = git::staged(
         &setup.engine,
         &git::StagedOptions {
@@ -202,6 +261,7 @@ fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
 
 fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
     let setup = Setup::new(&args.common, &git_dirs())?;
+    refuse_writing_inputs(&args.common, &setup, &[])?;
     let opts = git::HistoryOptions {
         range: args.range.clone(),
         all: args.all,
@@ -382,37 +442,41 @@ fn strip_output_only_notebooks(findings: &[crate::finding::Finding]) {
             );
             continue;
         }
-        let p = std::path::Path::new(path);
-        let res = std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| crate::strip::strip(&t, &Default::default()))
-            .and_then(|new| {
-                new.map_or(Ok(()), |n| write_in_place(p, &n).map_err(|e| e.to_string()))
-            });
-        match res {
-            Ok(()) => eprintln!(
+        match strip_file(Path::new(path), &Default::default(), false) {
+            Ok(_) => eprintln!(
                 "caulk: {}: outputs stripped; rotate its secrets all the same",
                 escape(path)
             ),
-            Err(e) => eprintln!("caulk: {}: could not strip: {}", escape(path), escape(&e)),
+            Err(e) => eprintln!("caulk: could not strip: {}", escape(&format!("{e:#}"))),
         }
     }
 }
 
-/// Replaces `path`'s contents through a temporary file in the same folder, keeping permissions.
-fn write_in_place(path: &std::path::Path, contents: &str) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.caulk-tmp"));
-    std::fs::write(&tmp, contents)?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&tmp, meta.permissions())?;
+/// The largest notebook `caulk strip` reads.
+const STRIP_LIMIT: u64 = 1 << 30;
+
+/// Strips one notebook in place (or, with `check`, only says whether it would change): read as
+/// a regular file (a FIFO or device is refused, never waited on), written through a new file
+/// renamed over it. A symbolic link is refused by name: stripping its target would write outside
+/// what was named, and replacing the link would leave the target's outputs in place.
+fn strip_file(path: &Path, opts: &crate::strip::StripOptions, check: bool) -> Result<bool> {
+    let shown = crate::fsx::shown(path);
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        bail!(
+            "{shown}: is a symbolic link; caulk strip does not write through links: strip the file \
+             it points to by its own name"
+        );
     }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let text = crate::fsx::read_regular_text(path, "notebook", STRIP_LIMIT)?;
+    let new = crate::strip::strip(&text, opts).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    match new {
+        Some(new) if !check => {
+            crate::fsx::write_atomic(path, new.as_bytes(), None, crate::fsx::Existing::Replace)?;
+            Ok(true)
+        }
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
 }
 
 fn run_strip(args: StripArgs) -> Result<ExitStatus> {
@@ -420,15 +484,21 @@ fn run_strip(args: StripArgs) -> Result<ExitStatus> {
         .map_err(anyhow::Error::msg)?;
     let mut files = Vec::new();
     for p in &args.paths {
-        if p.is_dir() {
+        if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
             for entry in ignore::WalkBuilder::new(p).hidden(false).build() {
                 let entry = entry.with_context(|| format!("{}: cannot walk", p.display()))?;
                 let is_nb = entry
                     .path()
                     .extension()
                     .is_some_and(|e| e.eq_ignore_ascii_case("ipynb"));
-                if is_nb && entry.file_type().is_some_and(|t| t.is_file()) {
-                    files.push(entry.into_path());
+                match entry.file_type() {
+                    Some(t) if is_nb && t.is_file() => files.push(entry.into_path()),
+                    // Found, not named: said and left alone (named, it is an error).
+                    Some(t) if is_nb && t.is_symlink() => eprintln!(
+                        "caulk: {}: a symbolic link, not stripped (strip the file it points to)",
+                        crate::fsx::shown(entry.path())
+                    ),
+                    _ => {}
                 }
             }
         } else {
@@ -437,29 +507,20 @@ fn run_strip(args: StripArgs) -> Result<ExitStatus> {
     }
     let (mut pending, mut errors) = (0, 0);
     for f in &files {
-        let shown = escape(&f.to_string_lossy()).into_owned();
-        let outcome = std::fs::read_to_string(f)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|t| crate::strip::strip(&t, &opts));
-        match outcome {
+        let shown = crate::fsx::shown(f);
+        match strip_file(f, &opts, args.check) {
             Err(e) => {
-                eprintln!("caulk: {shown}: {}", escape(&e));
+                eprintln!("caulk: {}", escape(&format!("{e:#}")));
                 errors += 1;
             }
-            Ok(None) => {}
-            Ok(Some(_)) if args.check => {
+            Ok(false) => {}
+            Ok(true) if args.check => {
                 println!(
                     "caulk: {shown}: outputs or metadata to strip (run `caulk strip {shown}`)"
                 );
                 pending += 1;
             }
-            Ok(Some(new)) => match write_in_place(f, &new) {
-                Ok(()) => println!("caulk: {shown}: stripped"),
-                Err(e) => {
-                    eprintln!("caulk: {shown}: cannot write: {e}");
-                    errors += 1;
-                }
-            },
+            Ok(true) => println!("caulk: {shown}: stripped"),
         }
     }
     Ok(if errors > 0 {
@@ -477,13 +538,13 @@ fn with_output(
     f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
     match path {
+        // Rendered in memory, then written through a new file renamed over the target: never
+        // through a symbolic link, never half-written for a reader.
         Some(p) => {
-            let file = File::create(p)
-                .with_context(|| format!("{}: cannot write the report", p.display()))?;
-            let mut w = BufWriter::new(file);
-            f(&mut w)
-                .and_then(|_| w.flush())
-                .with_context(|| format!("{}: cannot write the report", p.display()))
+            let mut buf = Vec::new();
+            f(&mut buf).with_context(|| format!("{}: cannot write the report", p.display()))?;
+            crate::fsx::write_atomic(p, &buf, None, crate::fsx::Existing::Replace)
+                .context("cannot write the report")
         }
         None => {
             let mut w = BufWriter::new(io::stdout().lock());
@@ -496,14 +557,40 @@ fn with_output(
 }
 
 fn run_init(args: InitArgs) -> Result<ExitStatus> {
-    if args.path.exists() && !args.force {
-        bail!(
-            "{}: already exists; edit it, or pass --force to replace it",
-            args.path.display()
-        );
+    let dir = match args.path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // caulk refuses to run beside two configuration files, so init never makes the second.
+    let is_config_name = args
+        .path
+        .file_name()
+        .is_some_and(|n| config::NAMES.iter().any(|c| n == *c));
+    if is_config_name {
+        for other in config::NAMES.map(|n| dir.join(n)) {
+            if std::fs::symlink_metadata(&other).is_ok()
+                && !crate::fsx::same_file(&other, &args.path)
+            {
+                bail!(
+                    "{}: already exists beside it, and caulk reads only one configuration per folder; \
+                     edit that one",
+                    crate::fsx::shown(&other)
+                );
+            }
+        }
     }
-    std::fs::write(&args.path, config::STARTER)
-        .with_context(|| format!("{}: cannot write", args.path.display()))?;
+    let existing = match args.force {
+        true => crate::fsx::Existing::Replace,
+        false => crate::fsx::Existing::Keep,
+    };
+    crate::fsx::write_atomic(&args.path, config::STARTER.as_bytes(), None, existing).map_err(
+        |e| match args.force {
+            false if e.to_string().ends_with("already exists") => {
+                anyhow::anyhow!("{e}; edit it, or pass --force to replace it")
+            }
+            _ => e,
+        },
+    )?;
     println!(
         "caulk: wrote {}; every setting is commented in it",
         escape(&args.path.to_string_lossy())
@@ -626,7 +713,7 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
     };
     with_output(None, |w| match args.format {
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *w, &set.rules)?;
+            crate::sanitize::write_json(&mut *w, &set.rules)?;
             writeln!(w)
         }
         ListFormat::Text => {
@@ -636,7 +723,8 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
                     Some(p) => format!("path: {p}"),
                     None => r.keywords.join(", "),
                 };
-                writeln!(w, "{:width$}  {}  [{trigger}]", r.id, r.description)?;
+                let line = format!("{:width$}  {}  [{trigger}]", r.id, r.description);
+                writeln!(w, "{}", escape(&line))?;
             }
             Ok(())
         }

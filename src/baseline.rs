@@ -56,17 +56,18 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a baseline; a missing or malformed file is an error naming it and the fix.
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "{}: cannot read the baseline (write one with `--write-baseline {}`)",
-                path.display(),
-                path.display()
-            )
-        })?;
+        let text = crate::fsx::read_regular_text(path, "baseline", crate::fsx::INPUT_LIMIT)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e} (write one with `--write-baseline {}`)",
+                    crate::fsx::shown(path)
+                )
+            })?;
         let file: File = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "{}: not a caulk baseline ({e}); write one with `--write-baseline {}`",
+                "{}: not a caulk baseline ({}); write one with `--write-baseline {}`",
                 path.display(),
+                crate::sanitize::hide_values(&e.to_string()),
                 path.display()
             )
         })?;
@@ -151,10 +152,10 @@ fn write_entries(path: &Path, findings: Vec<Entry>) -> Result<()> {
             .to_string(),
         findings,
     };
-    let mut text = serde_json::to_string_pretty(&file)?;
-    text.push('\n');
-    std::fs::write(path, text)
-        .with_context(|| format!("{}: cannot write the baseline", path.display()))
+    let mut text = crate::sanitize::json_pretty(&file)?;
+    text.push(b'\n');
+    crate::fsx::write_atomic(path, &text, None, crate::fsx::Existing::Replace)
+        .context("cannot write the baseline")
 }
 
 /// Which baseline entries a scan could have seen: an entry it did not see is stale only if the

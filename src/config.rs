@@ -191,12 +191,9 @@ impl Config {
     /// Reads and checks `path`. Rule ids named in `disable` and per-rule allowlists are checked
     /// later, against the rules (see [`Config::ruleset`]).
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "{}: cannot read the configuration file (`caulk init` writes a starter one)",
-                path.display()
-            )
-        })?;
+        let text =
+            crate::fsx::read_regular_text(path, "configuration file", crate::fsx::INPUT_LIMIT)
+                .map_err(|e| anyhow::anyhow!("{e} (`caulk init` writes a starter one)"))?;
         Config::parse(path, &text)
     }
 
@@ -207,8 +204,12 @@ impl Config {
             toml::from_str(text).map_err(|e| crate::rules::toml_error(&name, text, &e))?;
         let max_file_size = match &file.scan.max_file_size {
             Some(Size::Text(s)) => Some(
-                crate::cli::parse_size(s)
-                    .map_err(|e| anyhow::anyhow!("{name}: scan.max_file_size: {e}"))?,
+                crate::cli::parse_size(s).map_err(|_| {
+                    // The value is not echoed: it may be something pasted in the wrong place.
+                    anyhow::anyhow!(
+                        "{name}: scan.max_file_size: not a size (write a number of bytes, or one with K, M or G: \"10MiB\")"
+                    )
+                })?,
             ),
             Some(Size::Bytes(n)) => Some(*n),
             None => None,
@@ -330,7 +331,9 @@ pub fn discover(explicit: Option<&Path>, dirs: &[PathBuf]) -> Result<Option<Conf
         let found: Vec<PathBuf> = NAMES
             .iter()
             .map(|n| dir.join(n))
-            .filter(|p| p.is_file())
+            // Anything by that name is read, or refused by name: a FIFO or a folder called
+            // caulk.toml is an error, never a configuration silently skipped.
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
             .collect();
         match found.as_slice() {
             [] => continue,

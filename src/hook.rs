@@ -67,7 +67,8 @@ pub fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
     let hook = dir.join("pre-commit");
     let chained = dir.join(CHAINED);
     let mut chain_kept = chained.exists();
-    if hook.exists() && !is_ours(&hook) {
+    let present = std::fs::symlink_metadata(&hook).is_ok();
+    if present && !is_ours(&hook) {
         if chain {
             if chained.exists() {
                 bail!(
@@ -86,13 +87,14 @@ pub fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
             );
         }
     }
-    std::fs::write(&hook, script(chain_kept))
-        .with_context(|| format!("{}: cannot write the hook", hook.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
-    }
+    // A hook that is a symbolic link (to a tracked script, say) is replaced, never written through.
+    crate::fsx::write_atomic(
+        &hook,
+        script(chain_kept).as_bytes(),
+        Some(0o755),
+        crate::fsx::Existing::Replace,
+    )
+    .context("cannot write the hook")?;
     let how = if chain_kept {
         " (runs the previous hook first)"
     } else {

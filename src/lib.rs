@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exit;
 pub mod filters;
 pub mod finding;
+pub mod fsx;
 pub mod git;
 pub mod hook;
 pub mod notebook;

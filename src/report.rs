@@ -305,7 +305,7 @@ pub fn json(
         errors: &errors,
         suppressed,
     };
-    serde_json::to_writer_pretty(&mut *w, &report)?;
+    crate::sanitize::write_json(&mut *w, &report)?;
     writeln!(w)
 }
 
@@ -663,7 +663,7 @@ pub fn sarif(
             "results": results
         }]
     });
-    serde_json::to_writer_pretty(&mut *w, &log)?;
+    crate::sanitize::write_json(&mut *w, &log)?;
     writeln!(w)
 }
 

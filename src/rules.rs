@@ -389,7 +389,8 @@ pub(crate) fn one_line(s: &str) -> String {
 pub(crate) fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
     let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
     let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-    anyhow::anyhow!("{name}: {at}{}", one_line(e.message()))
+    let msg = crate::sanitize::hide_values(e.message());
+    anyhow::anyhow!("{name}: {at}{}", one_line(&msg))
 }
 
 /// Reads a rule file from disk, naming it in any error.

@@ -136,11 +136,12 @@ impl IgnoreFile {
         let mut out = IgnoreFile::default();
         for dir in dirs {
             let path = dir.join(IGNORE_FILE);
-            if !path.is_file() || out.sources.contains(&path) {
+            // Anything by that name is read, or refused by name (a FIFO, a folder): never skipped.
+            if std::fs::symlink_metadata(&path).is_err() || out.sources.contains(&path) {
                 continue;
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+            let text =
+                crate::fsx::read_regular_text(&path, "ignore file", crate::fsx::INPUT_LIMIT)?;
             for line in text.lines() {
                 let entry = line.split('#').next().unwrap_or("").trim();
                 // A gitleaks-style `path:rule:line` entry ends with the fingerprint caulk prints.

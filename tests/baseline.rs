@@ -365,7 +365,7 @@ fn the_config_names_the_baseline_relative_to_itself() {
     let err = output_text(&o);
     assert!(
         err.contains(
-            ".caulk-baseline.json: cannot read the baseline (write one with `--write-baseline"
+            ".caulk-baseline.json: cannot read the baseline: No such file or directory (write one with `--write-baseline"
         ),
         "{err}"
     );
