@@ -39,6 +39,16 @@ pub enum Locator<'a> {
         /// Segment offset to file offset.
         file_offset: &'a dyn Fn(usize) -> usize,
     },
+    /// The segment is the printable runs of a binary `file`: positioned like [`Locator::Mapped`],
+    /// and each finding also carries its byte offset in the file.
+    Strings {
+        /// The file's bytes.
+        file: &'a [u8],
+        /// The file's line starts (as `grep -n` would count them in binary data).
+        lines: &'a LineIndex,
+        /// Segment offset to file offset.
+        file_offset: &'a dyn Fn(usize) -> usize,
+    },
 }
 
 /// The commit that introduced a finding (filled by `caulk history`).
@@ -140,6 +150,10 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// Notebook coordinates; null outside notebooks.
     pub notebook: Option<NotebookInfo>,
+    /// For a binary file (scanned for its printable runs): the secret's byte offset in the file,
+    /// where `line` and `column` mean little. Absent for text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byte_offset: Option<u64>,
     /// The unmasked secret, kept for `--show-secrets`; never serialized under this name.
     #[serde(skip)]
     pub raw_secret: String,
@@ -182,6 +196,11 @@ pub fn findings(
             (l + line_offset, c)
         }
         Locator::Mapped {
+            file,
+            lines: file_lines,
+            file_offset,
+        }
+        | Locator::Strings {
             file,
             lines: file_lines,
             file_offset,
@@ -257,6 +276,10 @@ pub fn findings(
                 note: note(rule, secret),
                 commit: None,
                 notebook: origin.notebook.clone(),
+                byte_offset: match loc {
+                    Locator::Strings { file_offset, .. } => Some(file_offset(m.start) as u64),
+                    _ => None,
+                },
                 raw_secret,
             }
         })

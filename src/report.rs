@@ -49,7 +49,10 @@ pub fn text(
                 f.column,
                 escape(&nb.label())
             ),
-            None => format!("{}:{}:{}", escape(&f.path), f.line, f.column),
+            None => match f.byte_offset {
+                Some(at) => format!("{} (binary, byte {at})", escape(&f.path)),
+                None => format!("{}:{}:{}", escape(&f.path), f.line, f.column),
+            },
         };
         writeln!(
             w,
@@ -158,6 +161,10 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if s.skipped_binary > 0 {
         skipped.push(format!("{} binary", s.skipped_binary));
     }
+    let binary = match s.binary_strings {
+        0 => String::new(),
+        n => format!(", {n} binary (strings scanned)"),
+    };
     if s.skipped_too_large > 0 {
         skipped.push(format!("{} over the size limit", s.skipped_too_large));
     }
@@ -193,7 +200,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
         plural(s.files_scanned as usize, "file")
     };
     let mut line = format!(
-        "caulk: {head}; scanned {what} ({}{notebooks}) in {} ms",
+        "caulk: {head}; scanned {what} ({}{notebooks}{binary}) in {} ms",
         human_bytes(s.bytes_scanned),
         s.elapsed_ms
     );
@@ -594,6 +601,11 @@ pub fn sarif(
         });
         if let Some(i) = rule_index(&f.rule_id) {
             result["ruleIndex"] = json!(i);
+        }
+        if let Some(at) = f.byte_offset {
+            let region = &mut result["locations"][0]["physicalLocation"]["region"];
+            region["byteOffset"] = json!(at);
+            region["byteLength"] = json!(f.raw_secret.len());
         }
         result
     };

@@ -48,8 +48,12 @@ pub struct Summary {
     pub commits: u64,
     /// Bytes scanned.
     pub bytes_scanned: u64,
-    /// Files skipped because they look binary (a NUL byte in the first 8 KiB).
+    /// Binary inputs not scanned at all. Always 0 since binary inputs are scanned for their
+    /// printable runs (`binary_strings`); kept for readers of older reports.
     pub skipped_binary: u64,
+    /// Binary inputs (more than one byte in 32 of their head a control byte text never holds)
+    /// scanned for their printable runs, ASCII and UTF-16LE; also counted in `files_scanned`.
+    pub binary_strings: u64,
     /// Files skipped because they exceed `--max-file-size`.
     pub skipped_too_large: u64,
     /// Symbolic links not followed and special files: `skipped_symlinks + skipped_special`.
@@ -223,17 +227,19 @@ impl Shared {
         stable: Option<&str>,
         full: &Path,
     ) {
-        let text = match text::content(buf) {
+        let decoded = text::content(buf);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        let mut got = match &decoded {
             Content::Binary => {
                 self.binary.fetch_add(1, Ordering::Relaxed);
-                return;
+                self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
+                scan_binary(engine, buf, path, display)
             }
-            Content::Text(t) => t,
+            Content::Text(text) => {
+                self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+                scan_contents(engine, text, path, display)
+            }
         };
-        let text = &text[..];
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-        let mut got = scan_contents(engine, text, path, display);
         if let Some(stable) = stable.filter(|s| *s != display) {
             for f in &mut got.findings {
                 f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
@@ -372,6 +378,36 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
     out
 }
 
+/// Scans a binary input's printable runs ([`text::strings`]); a finding is positioned by its
+/// byte offset in the input (and the line `grep -n` would give).
+pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, display: &str) -> Scanned {
+    let mut out = Scanned::default();
+    let strings = text::strings(buf);
+    if strings.text.is_empty() {
+        return out;
+    }
+    match engine.scan_path(&strings.text, Some(display)) {
+        Ok(matches) if !matches.is_empty() => {
+            let origin = Origin {
+                path: display.into(),
+                notebook: None,
+            };
+            let lines = LineIndex::new(buf);
+            let file_offset = |d: usize| strings.file_offset(d);
+            let loc = Locator::Strings {
+                file: buf,
+                lines: &lines,
+                file_offset: &file_offset,
+            };
+            out.findings = finding::findings(engine, &strings.text, &matches, &origin, &loc);
+        }
+        Ok(_) => {}
+        Err(e) => out.error = Some(format!("{e:#}")),
+    }
+    mark_test_paths(path, &mut out);
+    out
+}
+
 /// Directory names that hold tests and their fixtures.
 const TEST_DIRS: &[&str] = &[
     "test",
@@ -496,13 +532,12 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     let mut roots = Vec::new();
     for p in &opts.paths {
         if p.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => {
-                    shared.scan_bytes(engine, &buf, Path::new(""), "<stdin>", None, Path::new("-"))
-                }
-                Err(e) => shared.unread(Unread::error("<stdin>", io_reason(&e))),
-            }
+            scan_stdin(
+                engine,
+                &shared,
+                &mut std::io::stdin().lock(),
+                opts.max_file_size,
+            );
         } else if let Err(e) = std::fs::symlink_metadata(p) {
             shared.unread(Unread::error(display_path(p), io_reason(&e)));
         } else {
@@ -525,7 +560,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         files_scanned: shared.files.into_inner(),
         commits: 0,
         bytes_scanned: shared.bytes.into_inner(),
-        skipped_binary: shared.binary.into_inner(),
+        binary_strings: shared.binary.into_inner(),
         skipped_too_large: shared.too_large.into_inner(),
         skipped_symlinks: shared.symlinks.into_inner(),
         skipped_special: shared.special.into_inner(),
@@ -543,6 +578,126 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         summary,
         warnings,
         coverage: Coverage::Under(covered),
+    }
+}
+
+/// Bytes of standard input read and scanned at a time.
+const STDIN_CHUNK: usize = 8 << 20;
+/// Bytes each window of standard input shares with the one before, so a secret that straddles
+/// two reads (a PEM key is a few KiB) is whole in one of them.
+const STDIN_OVERLAP: usize = 64 << 10;
+
+/// Scans standard input in windows of [`STDIN_CHUNK`] bytes that overlap by [`STDIN_OVERLAP`],
+/// so memory stays bounded however much is piped in; at most `max` bytes (0: no limit) are read,
+/// and more is an error naming the limit (the exit is not 0). Input that is UTF-16 or binary is
+/// read whole (up to `max`) and scanned as a file would be.
+fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) {
+    const NAME: &str = "<stdin>";
+    let over = |read: u64| max > 0 && read > max;
+    let mut window: Vec<u8> = Vec::new();
+    // Lines of the stream before `window`, and columns of its first line before the window (when
+    // it starts mid-line).
+    let (mut lines_before, mut col_shift) = (0usize, 0usize);
+    let mut total = 0u64;
+    let mut first = true;
+    loop {
+        let want = match max {
+            0 => STDIN_CHUNK as u64,
+            _ => (STDIN_CHUNK as u64)
+                .min(max + 1 - total.min(max + 1))
+                .max(1),
+        };
+        let before = window.len();
+        if let Err(e) = input.take(want).read_to_end(&mut window) {
+            return shared.unread(Unread::error(NAME, io_reason(&e)));
+        }
+        let got = (window.len() - before) as u64;
+        total += got;
+        let eof = got < want || over(total);
+        if over(total) {
+            window.truncate(window.len() - (total - max) as usize);
+        }
+        if first
+            && (eof
+                || !matches!(
+                    text::content(&window),
+                    Content::Text(std::borrow::Cow::Borrowed(_))
+                ))
+        {
+            // All of it at once (small, UTF-16 or binary): as a file, bounded by the limit.
+            if !eof {
+                let rest = match max {
+                    0 => u64::MAX,
+                    _ => max + 1 - total,
+                };
+                if let Err(e) = input.take(rest).read_to_end(&mut window) {
+                    return shared.unread(Unread::error(NAME, io_reason(&e)));
+                }
+                total = window.len() as u64;
+                if over(total) {
+                    window.truncate(max as usize);
+                }
+            }
+            shared.scan_bytes(engine, &window, Path::new(""), NAME, None, Path::new("-"));
+            break;
+        }
+        if first {
+            shared.files.fetch_add(1, Ordering::Relaxed);
+        }
+        first = false;
+        // The next window starts at a line start within the last STDIN_OVERLAP bytes when there
+        // is one (so a multi-line secret near the end is whole there), else mid-line.
+        let next = match eof {
+            true => window.len(),
+            false => {
+                let keep_from = window.len().saturating_sub(STDIN_OVERLAP);
+                match memchr::memrchr(b'\n', &window[keep_from..]) {
+                    Some(nl) => keep_from + nl + 1,
+                    None => keep_from,
+                }
+            }
+        };
+        let mut got = scan_contents(engine, &window, Path::new(""), NAME);
+        let lines = LineIndex::new(&window);
+        // What starts before `next` is reported here; the rest by the next window, whole.
+        let (next_line, next_col) = lines.position(&window, next);
+        got.findings
+            .retain(|f| eof || (f.line, f.column) < (next_line, next_col));
+        for f in &mut got.findings {
+            if f.line == 1 {
+                f.column += col_shift;
+            }
+            if f.end_line == 1 {
+                f.end_column += col_shift;
+            }
+            f.line += lines_before;
+            f.end_line += lines_before;
+        }
+        if let Some(e) = got.error {
+            shared.unread(Unread::error(NAME, e));
+        }
+        shared.findings.lock().unwrap().extend(got.findings);
+        shared.bytes.fetch_add(next as u64, Ordering::Relaxed);
+        if eof {
+            break;
+        }
+        // A window that starts mid-line counts its first line's columns from the cut.
+        col_shift = match next_line {
+            1 => col_shift + next_col - 1,
+            _ => next_col - 1,
+        };
+        lines_before += next_line - 1;
+        window.drain(..next);
+    }
+    if over(total) {
+        shared.unread(Unread::error(
+            NAME,
+            format!(
+                "over the size limit ({}): only the first {} were scanned (raise --max-file-size, or 0 for no limit)",
+                crate::report::human_bytes(max),
+                crate::report::human_bytes(max)
+            ),
+        ));
     }
 }
 

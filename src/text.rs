@@ -3,6 +3,11 @@
 //!
 //! The byte-order mark is looked at before the binary check: UTF-16 text is full of NUL bytes,
 //! and a scanner that calls it binary passes silently over a key in a `.ps1` file.
+//!
+//! Binary is never a hiding place: a text file with a stray NUL byte is still text (a file is
+//! binary only when a real share of its first bytes are control bytes text never holds), and a
+//! binary file — a pickle, a `.pt` checkpoint, an `.npz`, HDF5, ONNX or SQLite file — is scanned
+//! for its printable runs, ASCII and UTF-16LE ([`strings`]), as `strings(1)` would show them.
 
 use std::borrow::Cow;
 
@@ -41,9 +46,102 @@ pub fn content(buf: &[u8]) -> Content<'_> {
     Content::Text(Cow::Owned(text.into_owned().into_bytes()))
 }
 
-/// Whether `buf` looks binary: a NUL byte in its first 8 KiB (as git and ripgrep judge).
+/// Whether `buf` is binary rather than text: among its first 8 KiB, more than one byte in 32 is
+/// a control byte that text never holds (NUL and the C0 controls other than tab, line ends,
+/// form feed, vertical tab and escape). git and ripgrep call a file binary at its first NUL; a
+/// scanner must not, or one stray NUL hides a `.env`. Random or compressed bytes hold about one
+/// such byte in ten.
 pub fn is_binary(buf: &[u8]) -> bool {
-    memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some()
+    let head = &buf[..buf.len().min(BINARY_SNIFF)];
+    if memchr::memchr(0, head).is_none() {
+        return false;
+    }
+    let odd = head
+        .iter()
+        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0e..=0x1a | 0x1c..=0x1f))
+        .count();
+    odd * 32 > head.len()
+}
+
+/// Shortest printable run kept by [`strings`]: shorter runs in binary data are noise, and no
+/// credential caulk finds is shorter.
+pub const MIN_RUN: usize = 8;
+
+/// The printable runs of a binary input, one per line, with the way back to the input's bytes.
+#[derive(Debug, Default)]
+pub struct Strings {
+    /// The runs, each followed by `\n`.
+    pub text: Vec<u8>,
+    /// `(text offset, input offset, stride)` of each run: text byte `d` of a run that starts at
+    /// `(d0, f0, s)` came from input byte `f0 + (d - d0) * s` (stride 2 for UTF-16LE).
+    pub runs: Vec<(usize, usize, usize)>,
+}
+
+impl Strings {
+    /// The input offset of text byte `d`.
+    pub fn file_offset(&self, d: usize) -> usize {
+        let i = self.runs.partition_point(|&(d0, _, _)| d0 <= d).max(1) - 1;
+        match self.runs.get(i) {
+            Some(&(d0, f0, s)) => f0 + d.saturating_sub(d0) * s,
+            None => 0,
+        }
+    }
+
+    fn push(&mut self, at: usize, stride: usize, bytes: impl Iterator<Item = u8>) {
+        self.runs.push((self.text.len(), at, stride));
+        self.text.extend(bytes);
+        self.text.push(b'\n');
+    }
+}
+
+/// Whether `b` belongs to a printable run: printable ASCII and tab.
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || b == b'\t'
+}
+
+/// The printable runs of `buf` of at least [`MIN_RUN`] characters: ASCII, and UTF-16LE (each
+/// printable byte followed by a NUL), in input order. A pickle's short string (opcode `0x8c`,
+/// then a one-byte length) keeps its length byte out of the run when that byte is printable, so
+/// a 37-character token is not read as `%hf_…`.
+pub fn strings(buf: &[u8]) -> Strings {
+    let mut out = Strings::default();
+    let mut i = 0;
+    while i < buf.len() {
+        if !printable(buf[i]) {
+            i += 1;
+            continue;
+        }
+        // UTF-16LE: printable, NUL, printable, NUL, …
+        if buf.get(i + 1) == Some(&0) {
+            let mut j = i;
+            while j + 1 < buf.len() && printable(buf[j]) && buf[j + 1] == 0 {
+                j += 2;
+            }
+            let n = (j - i) / 2;
+            if n >= MIN_RUN {
+                out.push(i, 2, buf[i..j].iter().step_by(2).copied());
+                i = j;
+                continue;
+            }
+        }
+        let mut j = i;
+        while j < buf.len() && printable(buf[j]) {
+            j += 1;
+        }
+        let mut start = i;
+        if i > 0 && buf[i - 1] == 0x8c && j - i > 1 && usize::from(buf[i]) < j - i {
+            start += 1;
+        }
+        if j - start >= MIN_RUN {
+            out.push(start, 1, buf[start..j].iter().copied());
+            i = j;
+        } else {
+            // A short run may end where a UTF-16 run begins (`xt\0o\0k\0…`): look again from
+            // its next byte (at most MIN_RUN looks per byte).
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -75,7 +173,10 @@ mod tests {
             content(b"\xEF\xBB\xBFkey = 1\n"),
             Content::Text(Cow::Borrowed(b"key = 1\n".as_slice()))
         );
-        assert_eq!(content(b"PNG\x00\x01"), Content::Binary);
+        assert_eq!(content(b"PNG\x00\x01\x02\x03"), Content::Binary);
+        // one stray NUL in a .env does not make it binary
+        let env = b"HF_TOKEN=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\n\x00\nDEBUG=1\n";
+        assert!(matches!(content(env), Content::Text(_)));
         assert_eq!(
             content(b"caf\xe9 latin-1\n"),
             Content::Text(Cow::Borrowed(b"caf\xe9 latin-1\n".as_slice()))
@@ -85,5 +186,48 @@ mod tests {
         odd.extend([0x00, 0xD8, 0x41]);
         assert!(matches!(content(&odd), Content::Text(_)));
         assert_eq!(encoding_label(&utf16("a", false)), Some("UTF-16BE"));
+    }
+
+    #[test]
+    fn strings_finds_ascii_and_utf16_runs_and_maps_back() {
+        let mut buf = vec![0x80, 0x04, 0x95, 0x01];
+        let key = b"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";
+        buf.push(0x8c);
+        buf.push(key.len() as u8); // '%': the pickle's length byte
+        let at = buf.len();
+        buf.extend_from_slice(key);
+        buf.extend([0x94, 0x00, b'a', b'b', 0x01]); // a short run, dropped
+        let wide = buf.len();
+        for &b in b"password=hunter22" {
+            buf.extend([b, 0]);
+        }
+        buf.extend([0xff, 0xfe]);
+        let s = strings(&buf);
+        assert_eq!(
+            String::from_utf8_lossy(&s.text),
+            format!("{}\npassword=hunter22\n", String::from_utf8_lossy(key))
+        );
+        assert_eq!(s.file_offset(0), at);
+        assert_eq!(s.file_offset(3), at + 3);
+        let d = key.len() + 1;
+        assert_eq!(s.file_offset(d), wide);
+        assert_eq!(s.file_offset(d + 4), wide + 8);
+        assert!(is_binary(&buf));
+    }
+
+    #[test]
+    fn random_bytes_are_binary_text_with_a_nul_is_not() {
+        let mut x: u32 = 12345;
+        let random: Vec<u8> = (0..4096)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        assert!(is_binary(&random));
+        let mut text = b"line one\n".repeat(50);
+        text[100] = 0;
+        assert!(!is_binary(&text));
+        assert!(!is_binary(b"no nul at all \x01\x02\x03"));
     }
 }
