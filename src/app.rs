@@ -87,6 +87,7 @@ impl Setup {
     /// Loads the configuration (`--config`, or the first `caulk.toml`/`.caulk.toml` in `dirs`)
     /// and builds the engine for the rules it and the flags select.
     fn new(common: &CommonArgs, dirs: &[PathBuf]) -> Result<Setup> {
+        check_report_targets(common)?;
         let config = load_config(common.config.as_deref(), common.no_config, dirs)?;
         let builtin = Ruleset::builtin()?;
         let set = match &config {
@@ -391,33 +392,93 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         && common.output.is_none()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && io::stdout().is_terminal();
+    let render = Render {
+        findings: &result.findings,
+        summary: &result.summary,
+        rules: setup.engine.rules(),
+        suppressed: common.show_suppressed.then_some(held.findings.as_slice()),
+    };
     if !common.quiet || common.output.is_some() {
-        let (findings, summary) = (&result.findings, &result.summary);
-        let engine = &setup.engine;
-        with_output(common.output.as_ref(), |w| match common.format {
-            Format::Text => report::text(w, findings, summary, ReportOptions { color }),
-            Format::Json => report::json(
-                w,
-                findings,
-                summary,
-                common.show_suppressed.then_some(held.findings.as_slice()),
-            ),
-            Format::Sarif => report::sarif(
-                w,
-                findings,
-                engine.rules(),
-                &summary.notices,
-                common.show_suppressed.then_some(held.findings.as_slice()),
-            ),
-            Format::Github => report::github(w, findings, summary),
-            Format::Junit => report::junit(w, findings, summary),
-            Format::Markdown => report::markdown(w, findings, summary),
+        with_output(common.output.as_ref(), |w| {
+            render.write(w, common.format, color)
+        })?;
+    }
+    // `--report FORMAT=FILE`: the same findings and summary, once per destination (even with -q).
+    for target in &common.report {
+        with_output(Some(&target.path), |w| {
+            render.write(w, target.format, false)
         })?;
     }
     Ok(ExitStatus::of_scan(
         result.findings.len(),
         result.summary.errors,
     ))
+}
+
+/// One scan's report, ready to be written in any format: to `--format`'s destination and to
+/// each `--report FORMAT=FILE` alike.
+struct Render<'a> {
+    findings: &'a [crate::finding::Finding],
+    summary: &'a scan::Summary,
+    rules: &'a [crate::rules::Rule],
+    suppressed: Option<&'a [suppress::Suppressed]>,
+}
+
+impl Render<'_> {
+    /// The per-format dispatch: writes this report in `format` to `w`.
+    fn write(&self, w: &mut dyn Write, format: Format, color: bool) -> io::Result<()> {
+        let (findings, summary) = (self.findings, self.summary);
+        match format {
+            Format::Text => report::text(w, findings, summary, ReportOptions { color }),
+            Format::Json => report::json(w, findings, summary, self.suppressed),
+            Format::Sarif => {
+                report::sarif(w, findings, self.rules, &summary.notices, self.suppressed)
+            }
+            Format::Github => report::github(w, findings, summary),
+            Format::Junit => report::junit(w, findings, summary),
+            Format::Markdown => report::markdown(w, findings, summary),
+        }
+    }
+}
+
+/// Refuses report destinations that would overwrite one another: two `--report`s naming the
+/// same file, or a `--report` naming the `-o` file.
+fn check_report_targets(common: &CommonArgs) -> Result<()> {
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
+    let named =
+        common
+            .output
+            .iter()
+            .map(|p| (p, "-o".to_string()))
+            .chain(common.report.iter().map(|t| {
+                let f = format!("{:?}", t.format).to_lowercase();
+                (&t.path, format!("--report {f}={}", t.path.display()))
+            }));
+    for (path, flag) in named {
+        let key = same_file_key(path);
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            bail!(
+                "{}: named by both `{}` and `{}`; give each report its own file",
+                path.display(),
+                first,
+                flag
+            );
+        }
+        seen.push((key, flag));
+    }
+    Ok(())
+}
+
+/// A path made comparable: its folder resolved (links, `..`) when it exists, else absolute.
+fn same_file_key(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().map_or(abs.clone(), |d| d.join(name)),
+        _ => abs,
+    }
 }
 
 /// `scan --strip-outputs`: strips the notebooks whose findings all lie in outputs.

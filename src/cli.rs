@@ -105,6 +105,10 @@ pub struct CommonArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same scan (repeatable):
+    /// `--report sarif=caulk.sarif --report markdown=summary.md`.
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<ReportTarget>,
     /// Print secrets in full (never do this where logs are kept).
     #[arg(long)]
     pub show_secrets: bool,
@@ -256,6 +260,44 @@ pub struct RulesArgs {
     pub no_config: bool,
 }
 
+/// One `--report FORMAT=FILE`: a further destination for the same scan's report, so a CI job
+/// scans once and renders annotations, a summary and SARIF from one result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    /// The format written to `path`.
+    pub format: Format,
+    /// The file written.
+    pub path: PathBuf,
+}
+
+/// Parses `sarif=caulk.sarif` (any `--format` value, `=`, a non-empty file name).
+pub fn parse_report(s: &str) -> Result<ReportTarget, String> {
+    let Some((format, path)) = s.split_once('=') else {
+        return Err(format!(
+            "`{s}` is not FORMAT=FILE (for example `sarif=caulk.sarif`)"
+        ));
+    };
+    let format = Format::from_str(format.trim(), true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!(
+            "`{format}` is not a report format (one of: {})",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err(format!(
+            "`{s}` names no file (FORMAT=FILE, for example `sarif=caulk.sarif`)"
+        ));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
+}
+
 /// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -312,6 +354,38 @@ mod tests {
         assert_eq!(a.common.threads, Some(8));
         assert!(a.common.quiet);
         assert_eq!(a.common.max_file_size, None);
+    }
+
+    #[test]
+    fn report_targets_parse() {
+        assert_eq!(
+            parse_report("sarif=out/caulk.sarif"),
+            Ok(ReportTarget {
+                format: Format::Sarif,
+                path: PathBuf::from("out/caulk.sarif")
+            })
+        );
+        assert_eq!(
+            parse_report("Markdown=a=b.md").unwrap().path,
+            PathBuf::from("a=b.md")
+        );
+        for bad in ["sarif", "xml=a", "json=", "=a"] {
+            assert!(parse_report(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from([
+            "caulk",
+            "history",
+            "--report",
+            "json=a.json",
+            "--report",
+            "github=b",
+        ])
+        .unwrap();
+        let Command::History(h) = cli.command else {
+            panic!("not history")
+        };
+        assert_eq!(h.common.report.len(), 2);
+        assert!(Cli::try_parse_from(["caulk", "scan", "--report", "xml=a"]).is_err());
     }
 
     #[test]

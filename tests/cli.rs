@@ -122,3 +122,85 @@ fn junit_report_has_a_failing_case_per_finding_and_no_secret() {
     assert!(xml.contains("<testcase name=\"no secrets found\""));
     assert!(!xml.contains("<failure"));
 }
+
+#[test]
+fn report_flag_writes_every_format_from_one_scan() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let (sarif, md, json) = (
+        d.join("caulk.sarif"),
+        d.join("summary.md"),
+        d.join("r.json"),
+    );
+    let o = caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--format", "github", "-q"])
+        .arg("--report")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--report")
+        .arg(format!("markdown={}", md.display()))
+        .arg("--report")
+        .arg(format!("json={}", json.display()))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert!(o.stdout.is_empty(), "-q silences standard output only");
+    let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let md = std::fs::read_to_string(&md).unwrap();
+    let n = json["findings"].as_array().unwrap().len();
+    assert_eq!(n, 15);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), n);
+    assert!(md.starts_with("### ❌ caulk: 15 secrets in "), "{md}");
+    // the main output, without -q: one annotation per finding, the same count
+    let o = caulk()
+        .current_dir(root())
+        .args(["scan", "fixtures/demo", "--format", "github"])
+        .arg("--report")
+        .arg(format!("junit={}", d.join("j.xml").display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.matches("::error file=").count(), n);
+    let xml = std::fs::read_to_string(d.join("j.xml")).unwrap();
+    assert_eq!(xml.matches("<failure type=").count(), n);
+    assert_no_secret(
+        &format!("{stdout}{xml}{md}"),
+        &[HF_KEY.to_string()],
+        "reports",
+    );
+
+    // two destinations naming one file (however spelled), or the -o file: exit 2, nothing run
+    for clash in [
+        vec![
+            "--report".to_string(),
+            format!("sarif={}", d.join("x").display()),
+            "--report".to_string(),
+            format!("json={}/./x", d.display()),
+        ],
+        vec![
+            "-o".to_string(),
+            d.join("y").display().to_string(),
+            "--report".to_string(),
+            format!("markdown={}", d.join("y").display()),
+        ],
+    ] {
+        let o = caulk()
+            .current_dir(root())
+            .args(["scan", "fixtures/demo"])
+            .args(&clash)
+            .output()
+            .unwrap();
+        let text = output_text(&o);
+        assert_eq!(o.status.code(), Some(2), "{clash:?}: {text}");
+        assert!(text.contains("give each report its own file"), "{text}");
+        assert!(!d.join("x").exists() && !d.join("y").exists());
+    }
+    // a bad FORMAT=FILE is refused at the command line
+    let o = caulk()
+        .args(["scan", ".", "--report", "xml=out.xml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(output_text(&o).contains("`xml` is not a report format"));
+}
