@@ -205,11 +205,14 @@ fn refuse_writing_inputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]
     if let Some(b) = &common.write_baseline {
         inputs.push((b.clone(), "the baseline it writes (--write-baseline)"));
     }
-    for (flag, out) in [
-        ("-o", &common.output),
-        ("--write-baseline", &common.write_baseline),
-    ] {
-        let Some(out) = out else { continue };
+    let outputs = [
+        ("-o", common.output.as_ref()),
+        ("--write-baseline", common.write_baseline.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| Some((flag, p?)))
+    .chain(common.report.iter().map(|t| ("--report", &t.path)));
+    for (flag, out) in outputs {
         if std::fs::symlink_metadata(out).is_err() {
             continue; // a new file is nobody's input
         }
@@ -455,7 +458,7 @@ fn check_report_targets(common: &CommonArgs) -> Result<()> {
                 (&t.path, format!("--report {f}={}", t.path.display()))
             }));
     for (path, flag) in named {
-        let key = same_file_key(path);
+        let key = crate::fsx::identity(path);
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
             bail!(
                 "{}: named by both `{}` and `{}`; give each report its own file",
@@ -467,18 +470,6 @@ fn check_report_targets(common: &CommonArgs) -> Result<()> {
         seen.push((key, flag));
     }
     Ok(())
-}
-
-/// A path made comparable: its folder resolved (links, `..`) when it exists, else absolute.
-fn same_file_key(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (abs.parent(), abs.file_name()) {
-        (Some(dir), Some(name)) => dir.canonicalize().map_or(abs.clone(), |d| d.join(name)),
-        _ => abs,
-    }
 }
 
 /// `scan --strip-outputs`: strips the notebooks whose findings all lie in outputs.

@@ -202,12 +202,22 @@ pub fn write_atomic(
     })
 }
 
-/// Whether two paths name the same file (both must exist), or the same path spelled alike.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
+/// A path made comparable: resolved (links, `..`) when it exists, else its folder resolved and
+/// its name kept (a file not written yet).
+pub fn identity(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
     }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().map_or(abs.clone(), |d| d.join(name)),
+        _ => abs,
+    }
+}
+
+/// Whether two paths name the same file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    identity(a) == identity(b)
 }
 
 /// A short reason for an I/O error, without the "(os error N)" noise.
