@@ -177,6 +177,13 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     if s.skipped_ignored > 0 {
         skipped.push(format!("{} ignored (.gitignore)", s.skipped_ignored));
     }
+    let tracked = match s.tracked_ignored {
+        0 => String::new(),
+        n => format!(
+            ", {} that .gitignore names scanned as tracked",
+            plural(n as usize, "file")
+        ),
+    };
     if s.skipped_submodules > 0 {
         skipped.push(plural(s.skipped_submodules as usize, "submodule"));
     }
@@ -200,7 +207,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
         plural(s.files_scanned as usize, "file")
     };
     let mut line = format!(
-        "caulk: {head}; scanned {what} ({}{notebooks}{binary}) in {} ms",
+        "caulk: {head}; scanned {what} ({}{notebooks}{binary}{tracked}) in {} ms",
         human_bytes(s.bytes_scanned),
         s.elapsed_ms
     );

@@ -65,6 +65,9 @@ pub struct Summary {
     /// Paths `.gitignore`, `.ignore` or git's exclude files leave out (a folder counts once;
     /// `--no-ignore` scans them).
     pub skipped_ignored: u64,
+    /// Tracked files that `.gitignore` or `.ignore` name, scanned all the same (every clone has
+    /// them); also counted in `files_scanned`.
+    pub tracked_ignored: u64,
     /// Submodules (git gitlinks): another repository's commit, scanned in that repository.
     pub skipped_submodules: u64,
     /// The history scanned is cut off at a shallow clone's graft.
@@ -208,6 +211,7 @@ struct Shared {
     too_large: AtomicU64,
     symlinks: AtomicU64,
     special: AtomicU64,
+    tracked_ignored: AtomicU64,
 }
 
 impl Shared {
@@ -565,6 +569,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         skipped_symlinks: shared.symlinks.into_inner(),
         skipped_special: shared.special.into_inner(),
         skipped_ignored: IGNORED.load(Ordering::Relaxed),
+        tracked_ignored: shared.tracked_ignored.into_inner(),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
         suppressed: Default::default(),
@@ -727,6 +732,8 @@ fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
 struct IgnoredCounter;
 
 static IGNORED: AtomicU64 = AtomicU64::new(0);
+/// The paths the walker ignored (as the walker spells them), for [`scan_tracked_ignored`].
+static IGNORED_PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 impl log::Log for IgnoredCounter {
     fn enabled(&self, m: &log::Metadata) -> bool {
@@ -755,6 +762,12 @@ impl log::Log for IgnoredCounter {
         let _ = std::fmt::write(&mut p, *record.args());
         if &p.0[..p.1] == b"ignoring " {
             IGNORED.fetch_add(1, Ordering::Relaxed);
+            // `ignoring PATH: Ignore(…)`: the path, for the tracked files below it.
+            let msg = record.args().to_string();
+            if let Some(end) = msg.find(": Ignore(") {
+                let mut paths = IGNORED_PATHS.lock().unwrap_or_else(|e| e.into_inner());
+                paths.push(PathBuf::from(&msg["ignoring ".len()..end]));
+            }
         }
     }
 
@@ -768,6 +781,10 @@ fn count_ignored() {
         log::set_max_level(log::LevelFilter::Debug);
     }
     IGNORED.store(0, Ordering::Relaxed);
+    IGNORED_PATHS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
 }
 
 /// Walks `roots`, scanning every file; returns the stable path of each root (the prefixes a
@@ -853,7 +870,90 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             WalkState::Continue
         })
     });
+    scan_tracked_ignored(engine, roots, anchors, shared, max);
     covered
+}
+
+/// Tracked is never ignored: `.gitignore` and `.ignore` say which *untracked* files to leave out,
+/// but a file git tracks is in every clone, so a committed `.env` later added to `.gitignore` (or
+/// a committed `.ignore` holding `*`) must not hide it. The walker leaves out what the ignore
+/// files name, and says so (see [`IgnoredCounter`]); every tracked file at or below such a path
+/// is scanned here from the work tree.
+fn scan_tracked_ignored(
+    engine: &Engine,
+    roots: &[PathBuf],
+    anchors: &Anchors,
+    shared: &Shared,
+    max: u64,
+) {
+    let ignored = std::mem::take(&mut *IGNORED_PATHS.lock().unwrap_or_else(|e| e.into_inner()));
+    let Some(top) = &anchors.top else { return };
+    if ignored.is_empty() {
+        return;
+    }
+    let index = match git2::Repository::open(top).and_then(|r| r.index()) {
+        Ok(i) => i,
+        Err(e) => {
+            return shared.unread(Unread::error(
+                display_path(top),
+                format!(
+                    "cannot read the git index to find tracked files that ignore files name: {} (run `git status`)",
+                    e.message()
+                ),
+            ));
+        }
+    };
+    // Repository paths of the ignored entries, with the root each was found under.
+    let mut prefixes: Vec<(String, &PathBuf, String)> = ignored
+        .iter()
+        .filter_map(|p| {
+            let stable = stable_path(anchors, p)?;
+            let root = roots.iter().find(|r| p.starts_with(r))?;
+            let root_stable = stable_path(anchors, root).unwrap_or_default();
+            Some((stable, root, root_stable))
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup_by(|a, b| a.0 == b.0);
+    for entry in index.iter() {
+        // Regular and executable files at stage 0; not symlinks or submodules.
+        let regular = matches!(entry.mode & 0o170000, 0o100000);
+        if !regular || (entry.flags >> 12) & 0x3 != 0 {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&entry.path);
+        let under = |prefix: &str| {
+            path.as_ref() == prefix
+                || path
+                    .strip_prefix(prefix)
+                    .is_some_and(|r| r.starts_with('/'))
+        };
+        let Some((_, root, root_stable)) = prefixes.iter().find(|(p, _, _)| under(p)) else {
+            continue;
+        };
+        let rel = match root_stable.as_str() {
+            "" => path.as_ref(),
+            s => path
+                .strip_prefix(s)
+                .map_or(path.as_ref(), |r| r.trim_start_matches('/')),
+        };
+        let full = match std::fs::symlink_metadata(root).is_ok_and(|m| m.is_file()) {
+            true => (*root).clone(),
+            false => root.join(rel),
+        };
+        if std::fs::symlink_metadata(&full).is_err() {
+            continue; // tracked, but deleted in the work tree: nothing on disk to scan
+        }
+        shared.tracked_ignored.fetch_add(1, Ordering::Relaxed);
+        shared.scan_file(
+            engine,
+            &full,
+            Path::new(rel),
+            &display_path(&full),
+            &path,
+            max,
+        );
+    }
 }
 
 /// Whether a walker error is a file system loop (a symbolic link to an ancestor).

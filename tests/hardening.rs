@@ -775,3 +775,698 @@ fn ignored_paths_are_counted() {
         (1, Some(0))
     );
 }
+
+// ---- Fail closed, round two (issue 13) ----
+
+/// A second fake Hugging Face token (distinct fingerprint from `HF_KEY`).
+const HF_KEY2: &str = "hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry";
+
+/// A pickle (protocol 5) of `{"hub_token": TOKEN, "weights": <binary>}`, written the way Python's
+/// pickle module writes it: the token is a short unicode string (opcode 0x8c, one length byte).
+fn pickle_with(token: &str) -> Vec<u8> {
+    let mut p = vec![
+        0x80, 0x05, 0x95, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7d, 0x94,
+    ];
+    p.extend([0x28, 0x8c, 9]);
+    p.extend(b"hub_token");
+    p.extend([0x94, 0x8c, token.len() as u8]);
+    p.extend(token.as_bytes());
+    p.extend([0x94, 0x8c, 7]);
+    p.extend(b"weights");
+    p.extend([0x94, 0x43, 0xff]);
+    let mut x: u32 = 7;
+    p.extend((0..255).map(|_| {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as u8
+    }));
+    p.extend([0x94, 0x75, 0x2e]);
+    p
+}
+
+/// Regression (issue 13): a committed `.env` later added to `.gitignore` was skipped ("1
+/// ignored"), a `.env` with one stray NUL was "binary", and a pickle holding a token was
+/// skipped. All three are reported; a committed `.ignore` holding `*` hides no tracked file.
+#[test]
+fn tracked_ignored_env_a_nul_env_and_a_pickle_are_all_reported() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[
+            (".env", format!("HF_TOKEN={HF_KEY}\n").as_bytes()),
+            ("src/app.py", b"print('hello')\n"),
+        ],
+    );
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-qm", "init"]);
+    write_tree(
+        d,
+        &[
+            (".gitignore", b".env\n*.env\n"),
+            (
+                "config/local.env",
+                &[b"DEBUG=1\n\x00\nTOKEN=", GROQ_KEY.as_bytes(), b"\n"].concat(),
+            ),
+            ("models/ckpt.pkl", &pickle_with(HF_KEY2)),
+            ("untracked.env", format!("X={OPENAI_KEY}\n").as_bytes()),
+        ],
+    );
+    let (code, report, stderr) = run(d, &["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut got = found(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (".env".to_string(), "huggingface-token".to_string()),
+            (
+                "models/ckpt.pkl".to_string(),
+                "huggingface-token".to_string()
+            ),
+        ],
+        "{report}"
+    );
+    let s = &report["summary"];
+    assert_eq!(s["tracked_ignored"], 1, "{s}");
+    assert_eq!(s["binary_strings"], 1, "{s}");
+    // the pickled token is placed by its byte offset in the file
+    let pkl = &report["findings"].as_array().unwrap()[1];
+    let at = pickle_with(HF_KEY2)
+        .windows(HF_KEY2.len())
+        .position(|w| w == HF_KEY2.as_bytes())
+        .unwrap();
+    assert_eq!(pkl["byte_offset"], at as u64, "{pkl}");
+    // the ignored, untracked .env is left out (ignore files decide for untracked files), but
+    // a tracked `local.env` with a NUL byte is text: track it and it is reported
+    git(d, &["add", "-f", "config/local.env"]);
+    let (_, report, _) = run(d, &["scan", "."]);
+    assert!(
+        found(&report).contains(&("config/local.env".into(), "groq-api-key".into())),
+        "{report}"
+    );
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "config/local.env" && f["rule_id"] == "groq-api-key")
+        .unwrap();
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(3), Some(7))
+    );
+    // a committed `.ignore` holding `*` hides nothing git tracks
+    write_tree(d, &[(".ignore", b"*\n")]);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-qm", "hide everything"]);
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(code, 1);
+    let paths: Vec<String> = found(&report).into_iter().map(|(p, _)| p).collect();
+    for p in [".env", "config/local.env", "models/ckpt.pkl"] {
+        assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
+    }
+    assert!(!paths.iter().any(|x| x == "untracked.env"), "{paths:?}");
+    // the text summary says what it did
+    let o = caulk().current_dir(d).args(["scan", "."]).output().unwrap();
+    let text = output_text(&o);
+    assert!(text.contains("binary (strings scanned)"), "{text}");
+    assert!(
+        text.contains("that .gitignore names scanned as tracked"),
+        "{text}"
+    );
+}
+
+/// Regression (issue 13): `caulk scan - </dev/zero` read all of standard input into memory
+/// (24 GB, OOM-killed). It stops at the limit with exit 2, naming standard input.
+#[test]
+fn stdin_obeys_the_size_limit() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_caulk"))
+        .args(["scan", "-", "--max-file-size", "1MiB"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let text = output_text(&o);
+    assert!(
+        text.contains("<stdin>: over the size limit (1.0 MiB)"),
+        "{text}"
+    );
+    assert!(!text.contains("no secrets found;"), "{text}");
+}
+
+/// Standard input larger than one read window (8 MiB) is scanned in overlapping windows, with the
+/// same findings at the same lines and columns as the same bytes in a file — keys on either side
+/// of a window's edge, inside a line longer than the overlap, and a multi-line private key.
+#[test]
+fn stdin_in_windows_finds_what_a_file_scan_finds() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 20 << 20 {
+        n += 1;
+        if n % 5000 == 0 {
+            text.push_str(&format!("token = '{HF_KEY}'  # {n}\n"));
+        } else if n % 77_777 == 0 {
+            // one line of 300 KiB with keys inside
+            for _ in 0..6 {
+                text.push_str(&"x".repeat(50_000));
+                text.push_str(&format!(" k={GROQ_KEY} "));
+            }
+            text.push('\n');
+        } else {
+            text.push_str(&format!("an ordinary line of text, number {n}\n"));
+        }
+    }
+    write_tree(d, &[("big.txt", text.as_bytes())]);
+    let (code, file, _) = run(d, &["scan", "big.txt", "--max-file-size", "0"]);
+    assert_eq!(code, 1);
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "-", "--max-file-size", "0", "--format", "json"])
+        .write_stdin(text.as_bytes())
+        .output()
+        .unwrap();
+    let stdin: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let at = |r: &Value| -> Vec<(u64, u64, u64, u64, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["end_line"].as_u64().unwrap(),
+                    f["end_column"].as_u64().unwrap(),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert!(at(&file).len() > 100);
+    assert_eq!(at(&stdin), at(&file));
+    assert_eq!(
+        stdin["summary"]["bytes_scanned"],
+        file["summary"]["bytes_scanned"]
+    );
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) {
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+/// Regression (issue 13): a repository that commits a symlink named like caulk's temporary file
+/// made `caulk strip` write notebook JSON outside the repository; `caulk strip link.ipynb`
+/// replaced the link; `install-hook --force` wrote through a symlinked hook; `-o` and
+/// `--write-baseline` wrote through links. No command writes through a symbolic link.
+#[cfg(unix)]
+#[test]
+fn no_command_writes_through_a_symbolic_link() {
+    let outside = TempDir::new().unwrap();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let nb = r#"{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {},
+   "outputs": [
+    {
+     "name": "stdout",
+     "output_type": "stream",
+     "text": [
+      "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\n"
+     ]
+    }
+   ],
+   "source": [
+    "print(tok)"
+   ]
+  }
+ ],
+ "metadata": {},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+"#;
+    write_tree(d, &[("train.ipynb", nb.as_bytes())]);
+    // the name caulk used to write its temporary file under, planted as a link
+    symlink(&victim, &d.join(".train.ipynb.caulk-tmp"));
+    let o = caulk()
+        .current_dir(d)
+        .args(["strip", "train.ipynb"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(
+        !std::fs::read_to_string(d.join("train.ipynb"))
+            .unwrap()
+            .contains("hf_")
+    );
+    // `scan --strip-outputs` the same
+    write_tree(d, &[("train.ipynb", nb.as_bytes())]);
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", ".", "--strip-outputs"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(
+        !std::fs::read_to_string(d.join("train.ipynb"))
+            .unwrap()
+            .contains("hf_")
+    );
+    // a symlinked notebook named to strip is refused by name; its target keeps its outputs
+    let target_nb = outside.path().join("shared.ipynb");
+    std::fs::write(&target_nb, nb).unwrap();
+    symlink(&target_nb, &d.join("link.ipynb"));
+    let o = caulk()
+        .current_dir(d)
+        .args(["strip", "link.ipynb"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        output_text(&o).contains("link.ipynb: is a symbolic link"),
+        "{}",
+        output_text(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&target_nb).unwrap(), nb);
+    assert!(
+        std::fs::symlink_metadata(d.join("link.ipynb"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // a read-only notebook is named and left alone
+    write_tree(d, &[("ro.ipynb", nb.as_bytes())]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("ro.ipynb"), std::fs::Permissions::from_mode(0o444))
+            .unwrap();
+    }
+    let o = caulk()
+        .current_dir(d)
+        .args(["strip", "ro.ipynb"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        output_text(&o).contains("ro.ipynb: is read-only"),
+        "{}",
+        output_text(&o)
+    );
+    assert_eq!(std::fs::read_to_string(d.join("ro.ipynb")).unwrap(), nb);
+    // -o and --write-baseline replace a link at their path, never write through it
+    symlink(&victim, &d.join("report.json"));
+    symlink(&victim, &d.join("baseline.json"));
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "ro.ipynb", "--format", "json", "-o", "report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "ro.ipynb", "--write-baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    for f in ["report.json", "baseline.json"] {
+        let m = std::fs::symlink_metadata(d.join(f)).unwrap();
+        assert!(m.is_file(), "{f} is a file now");
+        let v: Value = serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap();
+        assert!(v.is_object());
+    }
+    // no temporary file is left behind
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".caulk-tmp") && n != ".train.ipynb.caulk-tmp")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // install-hook --force replaces a symlinked hook with a file
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[("scripts/tracked-hook.sh", b"#!/bin/sh\necho tracked\n")],
+    );
+    std::fs::create_dir_all(d.join(".git/hooks")).unwrap();
+    symlink(
+        &d.join("scripts/tracked-hook.sh"),
+        &d.join(".git/hooks/pre-commit"),
+    );
+    let o = caulk()
+        .current_dir(d)
+        .args(["install-hook", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(
+        std::fs::read_to_string(d.join("scripts/tracked-hook.sh")).unwrap(),
+        "#!/bin/sh\necho tracked\n"
+    );
+    let hook = d.join(".git/hooks/pre-commit");
+    assert!(std::fs::symlink_metadata(&hook).unwrap().is_file());
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("caulk pre-commit hook")
+    );
+}
+
+/// `-o` or `--write-baseline` naming a file the same run reads is refused before anything is
+/// written: a scan that overwrites its own input has failed.
+#[test]
+fn reports_never_overwrite_an_input() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let env = format!("HF_TOKEN={HF_KEY}\n");
+    write_tree(
+        d,
+        &[
+            ("a.env", env.as_bytes()),
+            ("caulk.toml", b"disable = []\n"),
+            ("base.json", b"{\"caulk_baseline\": 1, \"findings\": []}\n"),
+        ],
+    );
+    for (args, what) in [
+        (
+            vec!["scan", "a.env", "-o", "a.env"],
+            "a.env: is a file this scan reads",
+        ),
+        (
+            vec!["scan", ".", "-o", "caulk.toml"],
+            "caulk.toml: is the configuration",
+        ),
+        (
+            vec!["scan", ".", "--baseline", "base.json", "-o", "./base.json"],
+            "base.json: is the baseline",
+        ),
+        (
+            vec!["scan", "a.env", "--write-baseline", "a.env"],
+            "a.env: is a file this scan reads",
+        ),
+        (
+            vec!["scan", "a.env", "--report", "sarif=a.env"],
+            "a.env: is a file this scan reads",
+        ),
+    ] {
+        let o = caulk().current_dir(d).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            output_text(&o).contains(what),
+            "{args:?}: {}",
+            output_text(&o)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(d.join("a.env")).unwrap(), env);
+    assert_eq!(
+        std::fs::read_to_string(d.join("caulk.toml")).unwrap(),
+        "disable = []\n"
+    );
+}
+
+/// Regression (issue 13): `strip --check` on a FIFO and `--baseline FIFO` hung forever. FIFOs
+/// named as notebooks, configurations, baselines or ignore files are refused with a message.
+#[cfg(unix)]
+#[test]
+fn special_files_named_as_inputs_are_refused_without_hanging() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write_tree(d, &[("a.py", b"x = 1\n")]);
+    let mkfifo = |name: &str| {
+        let ok = std::process::Command::new("mkfifo")
+            .arg(d.join(name))
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    mkfifo("nb.ipynb");
+    mkfifo("fifo.json");
+    mkfifo("fifo.toml");
+    let quick = std::time::Duration::from_secs(20);
+    for (args, what) in [
+        (
+            vec!["strip", "--check", "nb.ipynb"],
+            "nb.ipynb: is a FIFO, not a regular file",
+        ),
+        (vec!["strip", "nb.ipynb"], "nb.ipynb: is a FIFO"),
+        (
+            vec!["scan", "a.py", "--baseline", "fifo.json"],
+            "fifo.json: is a FIFO",
+        ),
+        (
+            vec!["scan", "a.py", "--config", "fifo.toml"],
+            "fifo.toml: is a FIFO",
+        ),
+        (
+            vec!["scan", "a.py", "--config", "/dev/zero"],
+            "/dev/zero: is a device",
+        ),
+    ] {
+        let o = caulk()
+            .current_dir(d)
+            .args(&args)
+            .timeout(quick)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", output_text(&o));
+        assert!(
+            output_text(&o).contains(what),
+            "{args:?}: {}",
+            output_text(&o)
+        );
+    }
+    // an ignore file or configuration found by name is refused too, never skipped
+    mkfifo(".caulkignore");
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "a.py"])
+        .timeout(quick)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        output_text(&o).contains(".caulkignore: is a FIFO"),
+        "{}",
+        output_text(&o)
+    );
+    std::fs::remove_file(d.join(".caulkignore")).unwrap();
+    mkfifo("caulk.toml");
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "a.py"])
+        .timeout(quick)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        output_text(&o).contains("caulk.toml: is a FIFO"),
+        "{}",
+        output_text(&o)
+    );
+}
+
+/// The smaller cases of issue 13: `init` beside `.caulk.toml`, configuration discovery for a
+/// file outside a repository, completions into a closed pipe, a type error that must not echo
+/// its value, `caulk rules` escaping a custom rule's description, JSON and SARIF escaping C1,
+/// U+2028 and bidirectional overrides, and baselines that a concurrent reader never sees half
+/// written.
+#[test]
+fn smaller_fail_open_cases() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // init refuses to make a second configuration beside `.caulk.toml`
+    write_tree(
+        d,
+        &[(".caulk.toml", b"disable = [\"huggingface-token\"]\n")],
+    );
+    let o = caulk().current_dir(d).arg("init").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        output_text(&o).contains(".caulk.toml: already exists beside it"),
+        "{}",
+        output_text(&o)
+    );
+    let o = caulk()
+        .current_dir(d)
+        .args(["init", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!d.join("caulk.toml").exists());
+    // outside a repository, `scan FILE` reads the configuration of the file's folder, as `scan .`
+    write_tree(d, &[("sub/k.py", format!("k = '{HF_KEY}'\n").as_bytes())]);
+    std::fs::rename(d.join(".caulk.toml"), d.join("sub/.caulk.toml")).unwrap();
+    for args in [["scan", "sub"], ["scan", "sub/k.py"]] {
+        let o = caulk().current_dir(d).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", output_text(&o));
+    }
+    let o = caulk()
+        .current_dir(d.join("sub"))
+        .args(["scan", "k.py"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    // a type error names the key, never the value
+    write_tree(
+        d,
+        &[(
+            "sub/.caulk.toml",
+            format!("[scan]\nno_ignore = \"{HF_KEY}\"\n").as_bytes(),
+        )],
+    );
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "sub"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let text = output_text(&o);
+    assert!(
+        text.contains("line 2") && text.contains("(value hidden)"),
+        "{text}"
+    );
+    assert_no_secret(&text, &[HF_KEY.to_string()], "a config type error");
+    write_tree(
+        d,
+        &[(
+            "sub/.caulk.toml",
+            format!("[scan]\nmin_confidence = \"{HF_KEY}\"\n").as_bytes(),
+        )],
+    );
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", "sub"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_no_secret(
+        &output_text(&o),
+        &[HF_KEY.to_string()],
+        "an unknown variant",
+    );
+    std::fs::remove_file(d.join("sub/.caulk.toml")).unwrap();
+    // `caulk rules` escapes a custom rule's control characters
+    let rule = r#"[[rules]]
+id = "acme-token"
+description = "ACME \u001b[2J\u001b]0;pwned\u0007 token"
+keywords = ["acme_"]
+regex = '''\bacme_[a-z0-9]{32}\b'''
+remediation = "Revoke it."
+examples = [{ text = "t = acme_zcdn64xvktorfrzfylikm9m7hu1uc29m", secret = "acme_zcdn64xvktorfrzfylikm9m7hu1uc29m" }]
+negative_examples = ["acme_short"]
+"#;
+    write_tree(d, &[("rules.toml", rule.as_bytes())]);
+    let o = caulk()
+        .current_dir(d)
+        .args(["rules", "--config", "rules.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(!o.stdout.contains(&0x1b) && !o.stdout.contains(&0x07));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ACME \\x1b[2J"));
+    // JSON and SARIF escape C1 controls, U+2028/2029 and bidirectional overrides
+    let name = "inv\u{202e}oice\u{2028}\u{85}.py";
+    write_tree(
+        d,
+        &[(
+            name,
+            format!("k = '{HF_KEY}'  # \u{2066}x\u{2069}\n").as_bytes(),
+        )],
+    );
+    for format in ["json", "sarif"] {
+        let o = caulk()
+            .current_dir(d)
+            .args(["scan", name, "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let out = String::from_utf8(o.stdout).unwrap();
+        for c in ['\u{202e}', '\u{2028}', '\u{85}', '\u{2066}', '\u{2069}'] {
+            assert!(!out.contains(c), "{format} carries U+{:04X} raw", c as u32);
+        }
+        // the name (SARIF percent-encodes it in its URI) and the line's isolates, escaped
+        if format == "json" {
+            assert!(out.contains("inv\\u202eoice\\u2028\\u0085.py"), "{out}");
+        }
+        assert!(out.contains("\\u2066x\\u2069"), "{format}: {out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            v.to_string().contains('\u{2066}'),
+            "escapes decode back to the text"
+        );
+    }
+    // completions into a closed pipe: no panic (exit 101), no noise
+    #[cfg(unix)]
+    {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0; 2];
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        unsafe { libc::close(fds[0]) };
+        let out = unsafe { std::process::Stdio::from_raw_fd(fds[1]) };
+        let st = std::process::Command::new(env!("CARGO_BIN_EXE_caulk"))
+            .args(["completions", "bash"])
+            .stdout(out)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            st.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        assert!(st.stderr.is_empty());
+    }
+    // a reader never sees a half-written baseline while it is rewritten
+    write_tree(
+        d,
+        &[(
+            "many.py",
+            (0..2000)
+                .map(|i| format!("k{i} = '{HF_KEY}'\n"))
+                .collect::<String>()
+                .as_bytes(),
+        )],
+    );
+    caulk()
+        .current_dir(d)
+        .args(["scan", "many.py", "--write-baseline", "b.json"])
+        .assert()
+        .code(0);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (stop, path) = (stop.clone(), d.join("b.json"));
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let bytes = std::fs::read(&path).unwrap();
+                let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                    panic!("half-written baseline ({} bytes): {e}", bytes.len())
+                });
+                assert_eq!(v["caulk_baseline"], 1);
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for _ in 0..8 {
+        caulk()
+            .current_dir(d)
+            .args(["scan", "many.py", "--write-baseline", "b.json"])
+            .assert()
+            .code(0);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+}
