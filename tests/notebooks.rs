@@ -57,6 +57,18 @@ fn expected() -> Vec<Want> {
             json!("execute_result"),
             "text/html",
         ),
+        // Key-shaped text wrapped into a base64 image breaks the base64: the payload is not an
+        // image, so it is scanned (only base64 of binary data is skipped).
+        (
+            "images.ipynb",
+            43,
+            9,
+            "google-api-key",
+            json!(1),
+            json!(0),
+            json!("display_data"),
+            "image/png",
+        ),
         (
             "pem_output.ipynb",
             14,
@@ -215,8 +227,9 @@ fn output_findings_say_strip_and_source_findings_say_environment() {
 }
 
 /// The notebook reader finds what a text scan of the same bytes cannot: a private key printed
-/// into an output (one JSON string per line) and a key split over two stream chunks; and it
-/// does not fire on key-shaped runs inside base64 images, where a text scan does.
+/// into an output (one JSON string per line) and a key split over two stream chunks; it skips a
+/// base64 image, and scans an `image/png` payload that key-shaped lines make something other
+/// than base64 (cell 1 of images.ipynb), as a text scan does.
 #[test]
 fn only_the_notebook_reader_finds_split_secrets_and_ignores_images() {
     let dir = TempDir::new().unwrap();
@@ -246,7 +259,8 @@ fn only_the_notebook_reader_finds_split_secrets_and_ignores_images() {
         !has("stream_environ.ipynb.txt", "openai-api-key"),
         "nor the key split over two chunks"
     );
-    assert!(!found.iter().any(|(p, _)| p == "images.ipynb"), "{found:?}");
+    assert!(has("images.ipynb", "google-api-key"), "{found:?}");
+    assert!(has("images.ipynb", "github-token"), "{found:?}");
     assert!(
         has("images.ipynb.txt", "google-api-key"),
         "a text scan fires on base64 image data"
@@ -303,7 +317,7 @@ fn no_notebook_secret_is_printed_in_full() {
         .iter()
         .map(|f| f["secret"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(secrets.len(), 11);
+    assert_eq!(secrets.len(), 13);
     for format in ["text", "json"] {
         let out = caulk()
             .current_dir(root().join("fixtures/notebooks"))
