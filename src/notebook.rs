@@ -900,6 +900,8 @@ impl Builder {
             self.fresh = false;
         }
         let mut last = self.anchors.last().map_or(0, |a| a.d);
+        // A string decodes to at most its own length: one long string is never grown by doubling.
+        self.text.reserve(lit.len());
         let end = lit.len() - 1;
         let mut i = 1;
         while i < end {
