@@ -269,8 +269,9 @@ struct Cell<'a> {
     input: Option<&'a RawValue>,
     #[serde(borrow, default)]
     metadata: Option<&'a RawValue>,
+    /// Read one at a time after the cell ([`Output`] is larger than most outputs' JSON).
     #[serde(borrow, default)]
-    outputs: Option<Vec<Output<'a>>>,
+    outputs: Option<Vec<&'a RawValue>>,
     /// Files pasted into a markdown cell: name → MIME type → base64 data (or text).
     #[serde(borrow, default)]
     attachments: Option<Entries<'a, Entries<'a, &'a RawValue>>>,
@@ -573,7 +574,10 @@ impl<'a> Emitter<'a, '_> {
             Join::Concat,
         )?;
         self.add(cell.metadata, at(ci, ct, "metadata"), Join::Raw)?;
-        for (oi, o) in cell.outputs.iter().flatten().enumerate() {
+        for (oi, raw) in cell.outputs.iter().flatten().enumerate() {
+            let o: Output<'a> = serde_json::from_str(raw.get())
+                .map_err(|e| format!("output {}: {}", oi + 1, without_position(&e)))?;
+            let o = &o;
             let oat = |field| oat(ci, ct, oi, o, field);
             let text_field = o
                 .name
@@ -774,19 +778,23 @@ impl<'de> Visitor<'de> for Worksheet<'_, 'de, '_> {
 }
 
 /// The message of a serde_json error without its trailing position.
-fn json_reason(e: &serde_json::Error) -> String {
+fn without_position(e: &serde_json::Error) -> String {
     let s = e.to_string();
-    let s = match s.rfind(" at line ") {
+    match s.rfind(" at line ") {
         Some(i) => s[..i].to_string(),
         None => s,
-    };
+    }
+}
+
+/// The message of a serde_json error without its trailing position, said for the scan.
+fn json_reason(e: &serde_json::Error) -> String {
+    let s = without_position(e);
     // "unknown field `x`, expected one of …": say what it means for the scan.
-    match s
-        .strip_prefix("unknown field ")
-        .and_then(|r| r.split(',').next())
-    {
-        Some(field) => {
-            format!("unknown field {field} (caulk reads only nbformat's fields as a notebook)")
+    match s.find("unknown field ") {
+        Some(i) => {
+            let (before, after) = s.split_at(i + "unknown field ".len());
+            let field = after.split(',').next().unwrap_or(after);
+            format!("{before}{field} (caulk reads only nbformat's fields as a notebook)")
         }
         None => s,
     }
@@ -1256,6 +1264,10 @@ mod tests {
                 "not a valid notebook: unknown field `sauce`",
             ),
             ("[1, 2]", "not a valid notebook: invalid type"),
+            (
+                "{\"cells\": [{\"outputs\": [{}, {\"output_type\": \"stream\", \"txt\": \"x\"}]}], \"nbformat\": 4}",
+                "not a valid notebook: output 2: unknown field `txt` (caulk reads only nbformat's fields as a notebook) at line 1",
+            ),
             (
                 "{\"cells\": [], \"nbformat\": 4} x",
                 "not a valid notebook: trailing",
