@@ -14,6 +14,9 @@ Cases (generated under DIR, default a temporary folder):
   big-blob       one 100 MB text file (one key at its end), scanned with --max-file-size 0
   empty-files    100,000 empty files in 100 folders
   deep-notebook  a notebook nested 100,000 levels deep (read as text, said on stderr)
+  million-cells  a 240 MB notebook of a million small code cells, each with a stream output,
+                 1,000 keys in sources (scanned with --max-file-size 0; peak RSS must stay well
+                 under 1 GB, about 3x the file at most)
 Prints per case: median wall time, peak RSS of the caulk process, findings, exit code.
 """
 import argparse
@@ -109,6 +112,29 @@ def gen(out, rng):
     with open(os.path.join(d, "deep.ipynb"), "w") as f:
         f.write(nb)
     cases["deep-notebook"] = (d, [], 1)
+
+    # million-cells: Jupyter's layout (one-space indent, sorted keys), written in blocks.
+    d = os.path.join(out, "million-cells")
+    os.makedirs(d, exist_ok=True)
+    cell = ('  {\n   "cell_type": "code",\n   "execution_count": %d,\n   "id": "c%07d",\n'
+            '   "metadata": {},\n   "outputs": [\n    {\n     "name": "stdout",\n'
+            '     "output_type": "stream",\n     "text": [\n      "step %d\\n"\n     ]\n    }\n'
+            '   ],\n   "source": [\n    "%s"\n   ]\n  }')
+    n, keys = 1_000_000, 0
+    with open(os.path.join(d, "cells.ipynb"), "w") as f:
+        f.write('{\n "cells": [\n')
+        for start in range(0, n, 10_000):
+            block = []
+            for i in range(start, start + 10_000):
+                if i % 1000 == 0:
+                    src = f"HF_TOKEN = '{hf(rng)}'"
+                    keys += 1
+                else:
+                    src = f"x = {i}"
+                block.append(cell % (i, i, i, src))
+            f.write(("" if start == 0 else ",\n") + ",\n".join(block))
+        f.write('\n ],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n')
+    cases["million-cells"] = (d, ["--max-file-size", "0"], keys)
     return cases
 
 

@@ -514,6 +514,7 @@ fn record(
     if got.notebook {
         summary.notebooks += 1;
     }
+    summary.notebook_binary_outputs += got.notebook_binary_outputs;
     if let Some(w) = got.as_text {
         summary.notebooks_as_text += 1;
         result.warnings.push(w);

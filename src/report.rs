@@ -193,9 +193,14 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             plural(s.skipped_special as usize, "special file")
         ));
     }
-    let notebooks = match s.notebooks {
-        0 => String::new(),
-        n => format!(", {}", plural(n as usize, "notebook")),
+    let notebooks = match (s.notebooks, s.notebook_binary_outputs) {
+        (0, _) => String::new(),
+        (n, 0) => format!(", {}", plural(n as usize, "notebook")),
+        (n, b) => format!(
+            ", {} with {} not scanned",
+            plural(n as usize, "notebook"),
+            plural(b as usize, "binary output")
+        ),
     };
     let what = if s.commits > 0 {
         format!(

@@ -76,6 +76,9 @@ pub struct Summary {
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
     pub notebooks_as_text: u64,
+    /// Binary payloads in notebooks (base64 images, PDFs, audio and video in outputs and
+    /// attachments): not text, so not scanned. Text under such a MIME type (SVG) is scanned.
+    pub notebook_binary_outputs: u64,
     /// Findings held back on purpose, by mechanism (never silently: see `--show-suppressed`).
     pub suppressed: crate::suppress::Counts,
     /// Suppressions the scanned range adds (`caulk history RANGE`), for the reviewer.
@@ -206,6 +209,7 @@ struct Shared {
     files: AtomicU64,
     notebooks: AtomicU64,
     notebooks_as_text: AtomicU64,
+    notebook_binary_outputs: AtomicU64,
     bytes: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
@@ -258,6 +262,8 @@ impl Shared {
         if got.notebook {
             self.notebooks.fetch_add(1, Ordering::Relaxed);
         }
+        self.notebook_binary_outputs
+            .fetch_add(got.notebook_binary_outputs, Ordering::Relaxed);
         if let Some(w) = got.as_text {
             self.notebooks_as_text.fetch_add(1, Ordering::Relaxed);
             self.warnings.lock().unwrap().push(w);
@@ -315,6 +321,8 @@ pub struct Scanned {
     pub notebook: bool,
     /// A warning when an `.ipynb` did not parse and was scanned as text.
     pub as_text: Option<String>,
+    /// Binary payloads of the notebook skipped (see `Summary::notebook_binary_outputs`).
+    pub notebook_binary_outputs: u64,
     /// Why a rule could not run on it.
     pub error: Option<String>,
 }
@@ -327,37 +335,40 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
     let mut out = Scanned::default();
     let kind = notebook::is_candidate(path, text);
     if kind != NotebookKind::No {
-        match notebook::segments(text) {
-            Ok(segments) => {
+        // Each segment is scanned as soon as it is read and then dropped; what it gave is kept
+        // only if the whole file turns out to be a notebook.
+        let path: std::sync::Arc<str> = display.into();
+        let lines = std::cell::OnceCell::new(); // built only if something is found
+        let (mut findings, mut error) = (Vec::new(), None);
+        let read = notebook::for_each_segment(text, &mut |seg| {
+            let matches = match engine.scan(&seg.text) {
+                Ok(m) => m,
+                Err(e) => return error = Some(format!("{e:#}")),
+            };
+            if matches.is_empty() {
+                return;
+            }
+            let origin = Origin {
+                path: path.clone(),
+                notebook: Some(seg.place.info()),
+            };
+            let file_offset = |d: usize| seg.file_offset(d);
+            let lines = lines.get_or_init(|| LineIndex::new(text));
+            let loc = Locator::Mapped {
+                file: text,
+                lines,
+                file_offset: &file_offset,
+            };
+            findings.extend(finding::findings(
+                engine, &seg.text, &matches, &origin, &loc,
+            ));
+        });
+        match read {
+            Ok(read) => {
                 out.notebook = true;
-                let path: std::sync::Arc<str> = display.into();
-                let lines = std::cell::OnceCell::new(); // built only if something is found
-                for seg in &segments {
-                    let matches = match engine.scan(&seg.text) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            out.error = Some(format!("{e:#}"));
-                            continue;
-                        }
-                    };
-                    if matches.is_empty() {
-                        continue;
-                    }
-                    let origin = Origin {
-                        path: path.clone(),
-                        notebook: Some(seg.info.clone()),
-                    };
-                    let file_offset = |d: usize| seg.file_offset(d);
-                    let lines = lines.get_or_init(|| LineIndex::new(text));
-                    let loc = Locator::Mapped {
-                        file: text,
-                        lines,
-                        file_offset: &file_offset,
-                    };
-                    out.findings.extend(finding::findings(
-                        engine, &seg.text, &matches, &origin, &loc,
-                    ));
-                }
+                out.findings = findings;
+                out.error = error;
+                out.notebook_binary_outputs = read.binary_payloads;
                 return out;
             }
             Err(reason) if kind == NotebookKind::Ipynb => {
@@ -572,6 +583,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         tracked_ignored: shared.tracked_ignored.into_inner(),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
+        notebook_binary_outputs: shared.notebook_binary_outputs.into_inner(),
         suppressed: Default::default(),
         unread,
         elapsed_ms: started.elapsed().as_millis() as u64,

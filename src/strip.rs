@@ -62,6 +62,7 @@ pub fn strip(text: &str, opts: &StripOptions) -> Result<Option<String>, String> 
     if !obj.contains_key("nbformat") {
         return Err("not a notebook: no `nbformat`".into());
     }
+    check_shape(obj)?;
     let mut changed = false;
     if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
         for k in NOTEBOOK_KEYS {
@@ -71,16 +72,19 @@ pub fn strip(text: &str, opts: &StripOptions) -> Result<Option<String>, String> 
             changed |= remove_path(meta, path);
         }
     }
+    // Both lists, if a file has both: outputs left in either would pass `--check`.
     let mut cells: Vec<&mut Value> = Vec::new();
-    if obj.contains_key("cells") {
-        if let Some(Value::Array(cs)) = obj.get_mut("cells") {
-            cells.extend(cs.iter_mut());
-        }
-    } else if let Some(Value::Array(ws)) = obj.get_mut("worksheets") {
-        for w in ws.iter_mut() {
-            if let Some(Value::Array(cs)) = w.get_mut("cells") {
-                cells.extend(cs.iter_mut());
+    for (key, value) in obj.iter_mut() {
+        match (key.as_str(), value) {
+            ("cells", Value::Array(cs)) => cells.extend(cs.iter_mut()),
+            ("worksheets", Value::Array(ws)) => {
+                for w in ws.iter_mut() {
+                    if let Some(Value::Array(cs)) = w.get_mut("cells") {
+                        cells.extend(cs.iter_mut());
+                    }
+                }
             }
+            _ => {}
         }
     }
     for cell in cells {
@@ -114,6 +118,79 @@ pub fn strip(text: &str, opts: &StripOptions) -> Result<Option<String>, String> 
         return Ok(None);
     }
     Ok(Some(to_jupyter_json(&nb)))
+}
+
+/// Refuses a notebook whose lists of cells, worksheets or outputs (or a cell, worksheet or
+/// metadata) have the wrong JSON type: strip would find nothing to remove there and `--check`
+/// would pass a file whose outputs it never looked at.
+fn check_shape(nb: &Map<String, Value>) -> Result<(), String> {
+    let wrong = |what: &str, want: &str, v: &Value| {
+        Err(format!(
+            "not a notebook caulk can strip: {what} is {}, not {want}; fix the file or open and save it in Jupyter",
+            json_type(v)
+        ))
+    };
+    if !nb.contains_key("cells") && !nb.contains_key("worksheets") {
+        return Err("not a notebook: no `cells` (or nbformat 3 `worksheets`)".into());
+    }
+    if let Some(m) = nb.get("metadata").filter(|m| !m.is_object()) {
+        return wrong("`metadata`", "an object", m);
+    }
+    let mut cells: Vec<(String, &Value)> = Vec::new();
+    match nb.get("cells") {
+        Some(Value::Array(cs)) => cells.extend(
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| (format!("cell {}", i + 1), c)),
+        ),
+        Some(other) => return wrong("`cells`", "a list", other),
+        None => {}
+    }
+    match nb.get("worksheets") {
+        Some(Value::Array(ws)) => {
+            for (wi, w) in ws.iter().enumerate() {
+                let sheet = format!("worksheet {}", wi + 1);
+                let Some(w) = w.as_object() else {
+                    return wrong(&sheet, "an object", w);
+                };
+                match w.get("cells") {
+                    Some(Value::Array(cs)) => cells.extend(
+                        cs.iter()
+                            .enumerate()
+                            .map(|(i, c)| (format!("{sheet}, cell {}", i + 1), c)),
+                    ),
+                    Some(other) => return wrong(&format!("`cells` of {sheet}"), "a list", other),
+                    None => {}
+                }
+            }
+        }
+        Some(other) => return wrong("`worksheets`", "a list", other),
+        None => {}
+    }
+    for (name, cell) in cells {
+        let Some(cell) = cell.as_object() else {
+            return wrong(&name, "an object", cell);
+        };
+        if let Some(o) = cell.get("outputs").filter(|o| !o.is_array()) {
+            return wrong(&format!("`outputs` of {name}"), "a list", o);
+        }
+        if let Some(m) = cell.get("metadata").filter(|m| !m.is_object()) {
+            return wrong(&format!("`metadata` of {name}"), "an object", m);
+        }
+    }
+    Ok(())
+}
+
+/// How a JSON type is called in an error.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Removes the value at `path` below `map`; whether it was there.
@@ -223,5 +300,52 @@ mod tests {
                 .unwrap_err()
                 .contains("nbformat")
         );
+    }
+
+    #[test]
+    fn lists_of_the_wrong_type_are_refused_by_name() {
+        let cases = [
+            (
+                r#"{"cells": {"0": {"outputs": [1]}}, "nbformat": 4}"#,
+                "`cells` is an object, not a list",
+            ),
+            (r#"{"nbformat": 4}"#, "no `cells`"),
+            (
+                r#"{"worksheets": {}, "nbformat": 3}"#,
+                "`worksheets` is an object, not a list",
+            ),
+            (
+                r#"{"worksheets": [{"cells": "x"}], "nbformat": 3}"#,
+                "`cells` of worksheet 1 is a string, not a list",
+            ),
+            (
+                r#"{"worksheets": [[]], "nbformat": 3}"#,
+                "worksheet 1 is a list, not an object",
+            ),
+            (
+                r#"{"cells": [{"outputs": []}, {"outputs": {"a": 1}}], "nbformat": 4}"#,
+                "`outputs` of cell 2 is an object, not a list",
+            ),
+            (
+                r#"{"cells": [{"outputs": null}], "nbformat": 4}"#,
+                "`outputs` of cell 1 is null, not a list",
+            ),
+            (
+                r#"{"cells": [3], "nbformat": 4}"#,
+                "cell 1 is a number, not an object",
+            ),
+            (
+                r#"{"cells": [], "metadata": [], "nbformat": 4}"#,
+                "`metadata` is a list, not an object",
+            ),
+        ];
+        for (nb, want) in cases {
+            let err = strip(nb, &StripOptions::default()).unwrap_err();
+            assert!(err.contains(want), "{nb}: {err}");
+        }
+        // both lists: the worksheets' outputs are stripped too
+        let both = r#"{"cells": [], "worksheets": [{"cells": [{"outputs": [{"text": "x"}]}]}], "nbformat": 4}"#;
+        let out = strip(both, &StripOptions::default()).unwrap().unwrap();
+        assert!(out.contains("\"outputs\": []"), "{out}");
     }
 }

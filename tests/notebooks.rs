@@ -57,6 +57,18 @@ fn expected() -> Vec<Want> {
             json!("execute_result"),
             "text/html",
         ),
+        // Key-shaped text wrapped into a base64 image breaks the base64: the payload is not an
+        // image, so it is scanned (only base64 of binary data is skipped).
+        (
+            "images.ipynb",
+            43,
+            9,
+            "google-api-key",
+            json!(1),
+            json!(0),
+            json!("display_data"),
+            "image/png",
+        ),
         (
             "pem_output.ipynb",
             14,
@@ -215,8 +227,9 @@ fn output_findings_say_strip_and_source_findings_say_environment() {
 }
 
 /// The notebook reader finds what a text scan of the same bytes cannot: a private key printed
-/// into an output (one JSON string per line) and a key split over two stream chunks; and it
-/// does not fire on key-shaped runs inside base64 images, where a text scan does.
+/// into an output (one JSON string per line) and a key split over two stream chunks; it skips a
+/// base64 image, and scans an `image/png` payload that key-shaped lines make something other
+/// than base64 (cell 1 of images.ipynb), as a text scan does.
 #[test]
 fn only_the_notebook_reader_finds_split_secrets_and_ignores_images() {
     let dir = TempDir::new().unwrap();
@@ -246,7 +259,8 @@ fn only_the_notebook_reader_finds_split_secrets_and_ignores_images() {
         !has("stream_environ.ipynb.txt", "openai-api-key"),
         "nor the key split over two chunks"
     );
-    assert!(!found.iter().any(|(p, _)| p == "images.ipynb"), "{found:?}");
+    assert!(has("images.ipynb", "google-api-key"), "{found:?}");
+    assert!(has("images.ipynb", "github-token"), "{found:?}");
     assert!(
         has("images.ipynb.txt", "google-api-key"),
         "a text scan fires on base64 image data"
@@ -303,7 +317,7 @@ fn no_notebook_secret_is_printed_in_full() {
         .iter()
         .map(|f| f["secret"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(secrets.len(), 11);
+    assert_eq!(secrets.len(), 13);
     for format in ["text", "json"] {
         let out = caulk()
             .current_dir(root().join("fixtures/notebooks"))
@@ -486,5 +500,254 @@ fn strip_agrees_with_nbstripout() {
         let a = std::fs::read_to_string(ours.path().join(name)).unwrap();
         let b = std::fs::read_to_string(theirs.path().join(name)).unwrap();
         assert_eq!(a, b, "{name} differs from nbstripout's");
+    }
+}
+
+/// A fake Hugging Face token the rules accept.
+const HF: &str = "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";
+/// A second one, to tell two copies apart.
+const HF2: &str = "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";
+/// A 1x1 PNG, base64 as Jupyter stores it.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// 1-based (line, column) of `needle` in `text`, as the report gives them.
+fn where_in(text: &str, needle: &str) -> (u64, u64) {
+    let i = text.find(needle).unwrap();
+    let line = text[..i].matches('\n').count() + 1;
+    let col = i - text[..i].rfind('\n').map_or(0, |n| n + 1) + 1;
+    (line as u64, col as u64)
+}
+
+/// (line, column, cell, output, field) of each finding.
+fn nb_positions(report: &Value) -> Vec<(u64, u64, Value, Value, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let nb = &f["notebook"];
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                nb["cell"].clone(),
+                nb["output"].clone(),
+                nb["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A notebook in Jupyter's layout (one-space indent, sorted keys) around `cells`, which are
+/// written by hand: JSON writers cannot write a duplicated key.
+fn jupyter_notebook(cells: &str) -> String {
+    format!(
+        "{{\n \"cells\": [\n{cells}\n ],\n \"metadata\": {{\n  \"kernelspec\": {{\n   \"display_name\": \"Python 3\",\n   \"language\": \"python\",\n   \"name\": \"python3\"\n  }}\n }},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}}\n"
+    )
+}
+
+#[test]
+fn every_copy_of_a_duplicated_data_key_is_scanned() {
+    let cells = format!(
+        r#"  {{
+   "cell_type": "code",
+   "execution_count": 1,
+   "id": "c0",
+   "metadata": {{}},
+   "outputs": [
+    {{
+     "data": {{
+      "text/plain": [
+       "'{HF}'"
+      ],
+      "text/plain": [
+       "'{HF2}'"
+      ]
+     }},
+     "execution_count": 1,
+     "metadata": {{}},
+     "output_type": "execute_result"
+    }}
+   ],
+   "source": [
+    "token"
+   ]
+  }}"#
+    );
+    let nb = jupyter_notebook(&cells);
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("dup.ipynb"), &nb).unwrap();
+    let (code, report, stderr) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("scanned as plain text"), "{stderr}");
+    assert_eq!(report["summary"]["notebooks"], 1);
+    let (l1, c1) = where_in(&nb, HF);
+    let (l2, c2) = where_in(&nb, HF2);
+    let text_plain = || "text/plain".to_string();
+    assert_eq!(
+        nb_positions(&report),
+        [
+            (l1, c1, json!(0), json!(0), text_plain()),
+            (l2, c2, json!(0), json!(0), text_plain()),
+        ]
+    );
+}
+
+#[test]
+fn every_copy_of_a_duplicated_attachment_is_scanned() {
+    let cells = format!(
+        r#"  {{
+   "attachments": {{
+    "notes.txt": {{
+     "text/plain": [
+      "HF_TOKEN={HF}\n"
+     ]
+    }},
+    "notes.txt": {{
+     "text/plain": [
+      "nothing here\n"
+     ],
+     "text/plain": [
+      "HF_TOKEN={HF2}\n"
+     ]
+    }}
+   }},
+   "cell_type": "markdown",
+   "id": "m0",
+   "metadata": {{}},
+   "source": [
+    "![notes](attachment:notes.txt)"
+   ]
+  }}"#
+    );
+    let nb = jupyter_notebook(&cells);
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("att.ipynb"), &nb).unwrap();
+    let (code, report, stderr) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1, "{stderr}");
+    let (l1, c1) = where_in(&nb, HF);
+    let (l2, c2) = where_in(&nb, HF2);
+    let field = || "attachment notes.txt (text/plain)".to_string();
+    assert_eq!(
+        nb_positions(&report),
+        [
+            (l1, c1, json!(0), Value::Null, field()),
+            (l2, c2, json!(0), Value::Null, field()),
+        ]
+    );
+}
+
+#[test]
+fn svg_and_text_under_image_types_are_scanned_and_base64_images_counted() {
+    let png_lines: Vec<String> = PNG
+        .as_bytes()
+        .chunks(40)
+        .map(|c| format!("       \"{}\\n\"", std::str::from_utf8(c).unwrap()))
+        .collect();
+    let cells = format!(
+        r#"  {{
+   "cell_type": "code",
+   "execution_count": 1,
+   "id": "c0",
+   "metadata": {{}},
+   "outputs": [
+    {{
+     "data": {{
+      "image/png": "{PNG}\n",
+      "image/svg+xml": [
+       "<svg xmlns=\"http://www.w3.org/2000/svg\">\n",
+       "<text>{HF}</text>\n",
+       "</svg>"
+      ],
+      "text/plain": [
+       "<Figure size 640x480 with 1 Axes>"
+      ]
+     }},
+     "metadata": {{}},
+     "output_type": "display_data"
+    }},
+    {{
+     "data": {{
+      "image/jpeg": [
+{wrapped}
+      ],
+      "image/png": "token={HF2}"
+     }},
+     "metadata": {{}},
+     "output_type": "display_data"
+    }}
+   ],
+   "source": [
+    "plot()"
+   ]
+  }}"#,
+        wrapped = png_lines.join(",\n")
+    );
+    let nb = jupyter_notebook(&cells);
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("plots.ipynb"), &nb).unwrap();
+    let (code, report, stderr) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1, "{stderr}");
+    let (l1, c1) = where_in(&nb, HF);
+    let (l2, c2) = where_in(&nb, HF2);
+    assert_eq!(
+        nb_positions(&report),
+        [
+            (l1, c1, json!(0), json!(0), "image/svg+xml".to_string()),
+            (l2, c2, json!(0), json!(1), "image/png".to_string()),
+        ]
+    );
+    // the PNG, and the same bytes under image/jpeg wrapped over lines
+    assert_eq!(report["summary"]["notebook_binary_outputs"], 2);
+    let out = caulk()
+        .current_dir(dir.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    assert!(
+        output_text(&out).contains("1 notebook with 2 binary outputs not scanned"),
+        "{}",
+        output_text(&out)
+    );
+}
+
+#[test]
+fn strip_refuses_lists_of_the_wrong_type_by_name() {
+    let dir = TempDir::new().unwrap();
+    let cases = [
+        (
+            "object.ipynb",
+            "{\n \"cells\": {\n  \"0\": {\n   \"cell_type\": \"code\",\n   \"outputs\": [\n    {\n     \"output_type\": \"stream\",\n     \"text\": \"x\"\n    }\n   ]\n  }\n },\n \"metadata\": {},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n",
+            "`cells` is an object, not a list",
+        ),
+        (
+            "outputs.ipynb",
+            "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"metadata\": {},\n   \"outputs\": {\n    \"text\": \"x\"\n   },\n   \"source\": []\n  }\n ],\n \"metadata\": {},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n",
+            "`outputs` of cell 1 is an object, not a list",
+        ),
+        (
+            "sheets.ipynb",
+            "{\n \"metadata\": {},\n \"nbformat\": 3,\n \"nbformat_minor\": 0,\n \"worksheets\": \"x\"\n}\n",
+            "`worksheets` is a string, not a list",
+        ),
+    ];
+    for (name, text, why) in cases {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        for check in [true, false] {
+            let mut cmd = caulk();
+            cmd.current_dir(dir.path()).arg("strip");
+            if check {
+                cmd.arg("--check");
+            }
+            cmd.arg(name)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!("caulk: {name}: ")))
+                .stderr(predicate::str::contains(why));
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            text,
+            "left as it was"
+        );
     }
 }
