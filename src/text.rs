@@ -46,21 +46,33 @@ pub fn content(buf: &[u8]) -> Content<'_> {
     Content::Text(Cow::Owned(text.into_owned().into_bytes()))
 }
 
-/// Whether `buf` is binary rather than text: among its first 8 KiB, more than one byte in 32 is
-/// a control byte that text never holds (NUL and the C0 controls other than tab, line ends,
-/// form feed, vertical tab and escape). git and ripgrep call a file binary at its first NUL; a
-/// scanner must not, or one stray NUL hides a `.env`. Random or compressed bytes hold about one
-/// such byte in ten.
+/// Whether `buf` is binary rather than text: in one of three 8 KiB samples (its head, middle and
+/// tail), more than one byte in 32 is a control byte that text never holds (NUL and the C0
+/// controls other than tab, line ends, form feed, vertical tab and escape). git and ripgrep call
+/// a file binary at its first NUL; a scanner must not, or one stray NUL hides a `.env`. Random,
+/// compressed or floating-point bytes hold about one such byte in ten. The middle and tail are
+/// looked at because weights often follow a text header (safetensors' JSON).
 pub fn is_binary(buf: &[u8]) -> bool {
-    let head = &buf[..buf.len().min(BINARY_SNIFF)];
-    if memchr::memchr(0, head).is_none() {
+    let n = BINARY_SNIFF;
+    if buf.len() <= n {
+        return binary_sample(buf);
+    }
+    let mid = (buf.len() / 2).saturating_sub(n / 2);
+    binary_sample(&buf[..n])
+        || binary_sample(&buf[mid..mid + n])
+        || binary_sample(&buf[buf.len() - n..])
+}
+
+/// [`is_binary`] for one sample.
+fn binary_sample(sample: &[u8]) -> bool {
+    if memchr::memchr(0, sample).is_none() {
         return false;
     }
-    let odd = head
+    let odd = sample
         .iter()
         .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0e..=0x1a | 0x1c..=0x1f))
         .count();
-    odd * 32 > head.len()
+    odd * 32 > sample.len()
 }
 
 /// Shortest printable run kept by [`strings`]: shorter runs in binary data are noise, and no
@@ -96,8 +108,20 @@ impl Strings {
 
 /// Whether `b` belongs to a printable run: printable ASCII and tab.
 fn printable(b: u8) -> bool {
-    (0x20..0x7f).contains(&b) || b == b'\t'
+    PRINTABLE[usize::from(b)]
 }
+
+/// [`printable`] as a table: one load per byte in the scan of a large binary.
+static PRINTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'\t' as usize] = true;
+    t
+};
 
 /// The printable runs of `buf` of at least [`MIN_RUN`] characters: ASCII, and UTF-16LE (each
 /// printable byte followed by a NUL), in input order. A pickle's short string (opcode `0x8c`,
@@ -107,6 +131,16 @@ pub fn strings(buf: &[u8]) -> Strings {
     let mut out = Strings::default();
     let mut i = 0;
     while i < buf.len() {
+        // A run of MIN_RUN printable bytes, or of MIN_RUN UTF-16 characters, that starts in
+        // `i..i + MIN_RUN` covers byte `i + MIN_RUN - 1`; when that byte is neither printable
+        // nor NUL, no run starts there (most of a checkpoint's float data is skipped this way).
+        if let Some(&b) = buf.get(i + MIN_RUN - 1)
+            && b != 0
+            && !printable(b)
+        {
+            i += MIN_RUN;
+            continue;
+        }
         if !printable(buf[i]) {
             i += 1;
             continue;
@@ -135,10 +169,11 @@ pub fn strings(buf: &[u8]) -> Strings {
         if j - start >= MIN_RUN {
             out.push(start, 1, buf[start..j].iter().copied());
             i = j;
+        } else if buf.get(j) == Some(&0) && j - 1 > i {
+            // A short run may end where a UTF-16 run begins (`xyt\0o\0k\0…`): its last byte.
+            i = j - 1;
         } else {
-            // A short run may end where a UTF-16 run begins (`xt\0o\0k\0…`): look again from
-            // its next byte (at most MIN_RUN looks per byte).
-            i += 1;
+            i = j;
         }
     }
     out
