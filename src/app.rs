@@ -250,10 +250,21 @@ fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
         &setup.engine,
         &git::StagedOptions {
             max_file_size: setup.max_file_size,
+            paths: args.paths.clone(),
+            threads: setup.threads,
         },
     )?;
     let status = report(&mut result, &setup, &args.common)?;
-    if status == ExitStatus::Findings && !args.common.quiet {
+    if status == ExitStatus::Findings && !args.common.quiet && !args.paths.is_empty() {
+        // Named files: at commit time their staged lines, under `pre-commit run --all-files` or
+        // `--files` whole files that may have been committed long ago.
+        eprintln!(
+            "caulk: blocked: the files checked hold secrets (the lines staged for commit, or the whole \
+             file where nothing is staged). Rotate each one, then remove it from the file (read it from \
+             the environment instead); a secret already committed stays in the history: `caulk history` \
+             finds every commit that holds it."
+        );
+    } else if status == ExitStatus::Findings && !args.common.quiet {
         eprintln!(
             "caulk: commit blocked: the staged changes add secrets. Rotate each one, then remove it from \
              the file (read it from the environment instead) and `git add` again. To commit anyway, knowingly: \

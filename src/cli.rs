@@ -183,6 +183,10 @@ pub struct ScanArgs {
 /// `caulk staged`.
 #[derive(Debug, Args)]
 pub struct StagedArgs {
+    /// Check only these files (the pre-commit framework passes them): one with staged changes by
+    /// the lines the commit adds, one with nothing staged whole, as `caulk scan FILE` reads it.
+    /// [default: everything staged]
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

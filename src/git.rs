@@ -91,13 +91,33 @@ fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> 
 pub struct StagedOptions {
     /// Blobs larger than this are skipped (0: no limit).
     pub max_file_size: u64,
+    /// The files to check, as named on the command line (relative to the current directory): the
+    /// pre-commit framework hands these. Empty: everything staged.
+    pub paths: Vec<PathBuf>,
+    /// Threads for the named files scanned whole (0: one per core).
+    pub threads: usize,
 }
 
 /// Scans what is staged: the index against `HEAD` (or the empty tree before the first commit),
 /// keeping the findings that stand on added lines of the staged files.
+///
+/// With `paths`, only those files are checked: one with staged changes by the lines the commit
+/// adds, one with nothing staged (what `pre-commit run --all-files` or `--files` hands over)
+/// whole, from the working tree, exactly as `caulk scan FILE` reads it.
 pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
     let started = Instant::now();
     let repo = open_repo()?;
+    let Some(top) = repo.workdir().filter(|_| !repo.is_bare()) else {
+        bail!(
+            "`caulk staged` needs a work tree, and {} is a bare repository (nothing is staged in it): \
+             run it in a clone with a work tree, or scan commits with `caulk history`",
+            repo.path().display()
+        );
+    };
+    let named = match opts.paths.is_empty() {
+        true => None,
+        false => Some(repo_paths(top, &opts.paths)?),
+    };
     let head_tree = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()
@@ -124,7 +144,20 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
     };
     let mut result = ScanResult::default();
     let mut summary = Summary::default();
-    for change in staged_changes(&repo, head_tree.as_ref(), &index, &cache, &mut summary)? {
+    // Named paths: those with staged content are judged below by their added lines; the rest are
+    // scanned whole from the working tree.
+    let (judged, whole) = match &named {
+        None => (None, Vec::new()),
+        Some(named) => {
+            let (judged, whole) = split_named(&index, head_tree.as_ref(), named)?;
+            (Some(judged), whole)
+        }
+    };
+    let mut changes = staged_changes(&repo, head_tree.as_ref(), &index, &cache, &mut summary)?;
+    if let Some(judged) = &judged {
+        changes.retain(|c| judged.contains(&c.path));
+    }
+    for change in changes {
         let path = path_from_bytes(&change.path);
         let display = path_str(&path);
         let text = match read_blob(&repo, change.new, opts.max_file_size) {
@@ -173,8 +206,188 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
                 .is_none_or(|a| (f.line..=f.end_line).any(|l| a.contains(&l)))
         });
     }
+    if !whole.is_empty() {
+        scan_whole(engine, opts, whole, &mut result, &mut summary);
+    }
     finish(&mut result, summary, started);
     Ok(result)
+}
+
+/// A path named to `caulk staged`: as given (to open it) and relative to the work tree's top
+/// (to find it in the index), `/`-separated.
+struct Named {
+    given: PathBuf,
+    rel: Vec<u8>,
+}
+
+/// Resolves the named paths against the work tree's top, as git resolves pathspecs: relative to
+/// the current directory. A path outside the work tree is an error naming it.
+fn repo_paths(top: &Path, paths: &[PathBuf]) -> Result<Vec<Named>> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    paths
+        .iter()
+        .map(|given| {
+            // Lexically: the path may be a staged deletion, gone from the disk.
+            let mut abs = PathBuf::new();
+            for c in cwd.join(given).components() {
+                match c {
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir => {
+                        abs.pop();
+                    }
+                    c => abs.push(c),
+                }
+            }
+            let rel = abs.strip_prefix(&top).map_err(|_| {
+                anyhow!(
+                    "{}: outside the repository at {}; name files inside it",
+                    given.display(),
+                    top.display()
+                )
+            })?;
+            let mut bytes = Vec::new();
+            for (i, part) in rel.components().enumerate() {
+                if i > 0 {
+                    bytes.push(b'/');
+                }
+                bytes.extend_from_slice(&os_bytes(part.as_os_str()));
+            }
+            Ok(Named {
+                given: given.clone(),
+                rel: bytes,
+            })
+        })
+        .collect()
+}
+
+/// A path component's bytes.
+fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        s.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        s.to_string_lossy().replace('\\', "/").into_bytes()
+    }
+}
+
+/// Splits the named paths into those whose content is staged (the index differs from `HEAD`:
+/// judged by the lines the commit adds) and those to scan whole from the working tree (nothing
+/// staged, untracked, or in conflict). A staged deletion gone from the disk has nothing to scan;
+/// a directory is refused (the framework names files).
+fn split_named(
+    index: &git2::Index,
+    head: Option<&git2::Tree>,
+    named: &[Named],
+) -> Result<(HashSet<Vec<u8>>, Vec<Named>)> {
+    let mut judged = HashSet::new();
+    let mut whole = Vec::new();
+    for n in named {
+        let path = path_from_bytes(&n.rel);
+        let in_head = head
+            .and_then(|t| t.get_path(&path).ok())
+            .map(|e| (e.id(), e.kind()));
+        if n.rel.is_empty()
+            || n.given.is_dir()
+            || matches!(in_head, Some((_, Some(git2::ObjectType::Tree))))
+        {
+            bail!(
+                "{}: a directory; name files (as the pre-commit framework does), run `caulk staged` \
+                 without paths for everything staged, or `caulk scan {}` for the whole folder",
+                n.given.display(),
+                n.given.display()
+            );
+        }
+        let staged_id = index.get_path(&path, 0).map(|e| e.id);
+        let on_disk = std::fs::symlink_metadata(&n.given).is_ok();
+        match (staged_id, in_head) {
+            // Staged content: the commit's added lines decide.
+            (Some(id), Some((old, _))) if id != old => {
+                judged.insert(n.rel.clone());
+            }
+            (Some(_), None) => {
+                judged.insert(n.rel.clone());
+            }
+            // A staged deletion: nothing to scan, unless the file is still there (untracked now).
+            (None, Some(_)) if !on_disk && !in_conflict(index, &path) => {}
+            _ => whole.push(Named {
+                given: n.given.clone(),
+                rel: n.rel.clone(),
+            }),
+        }
+    }
+    Ok((judged, whole))
+}
+
+/// Whether the index holds `path` only as an unresolved conflict.
+fn in_conflict(index: &git2::Index, path: &Path) -> bool {
+    (1..=3).any(|stage| index.get_path(path, stage).is_some())
+}
+
+/// Scans the named files that have nothing staged whole, from the working tree, through the
+/// same scan `caulk scan FILE` runs, and adds what it gave to `result` with repository-relative
+/// paths. A file that does not exist is named as unread (the exit is then not 0).
+fn scan_whole(
+    engine: &Engine,
+    opts: &StagedOptions,
+    whole: Vec<Named>,
+    result: &mut ScanResult,
+    summary: &mut Summary,
+) {
+    let mut paths = Vec::new();
+    let mut rel_of = std::collections::HashMap::new();
+    for n in whole {
+        let shown = n.given.to_string_lossy();
+        let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+        if std::fs::symlink_metadata(&n.given)
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            summary.unread.push(Unread::error(
+                shown,
+                "no such file, and not staged as a deletion: name files that exist",
+            ));
+            continue;
+        }
+        rel_of.insert(shown, n.rel);
+        paths.push(n.given);
+    }
+    if paths.is_empty() {
+        return;
+    }
+    let got = scan::scan(
+        engine,
+        &scan::ScanOptions {
+            paths,
+            no_ignore: false,
+            follow: false,
+            max_file_size: opts.max_file_size,
+            threads: opts.threads,
+        },
+    );
+    for mut f in got.findings {
+        if let Some(rel) = rel_of.get(&f.path) {
+            let path = path_from_bytes(rel);
+            f.path = path_str(&path);
+            f.path_bytes = crate::finding::exact_bytes(&path);
+        }
+        result.findings.push(f);
+    }
+    result.warnings.extend(got.warnings);
+    let s = got.summary;
+    summary.files_scanned += s.files_scanned;
+    summary.bytes_scanned += s.bytes_scanned;
+    summary.skipped_binary += s.skipped_binary;
+    summary.skipped_too_large += s.skipped_too_large;
+    summary.skipped_symlinks += s.skipped_symlinks;
+    summary.skipped_special += s.skipped_special;
+    summary.skipped_ignored += s.skipped_ignored;
+    summary.notebooks += s.notebooks;
+    summary.notebooks_as_text += s.notebooks_as_text;
+    summary.unread.extend(s.unread);
 }
 
 /// A staged file whose content is new to this commit.

@@ -712,3 +712,236 @@ fn staged_sensitive_files_block_and_templates_do_not() {
     );
     assert!(f["remediation"].as_str().unwrap().contains(".gitignore"));
 }
+
+/// The fingerprint of each finding, by (path, line).
+fn fingerprints(report: &Value) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `pre-commit run --all-files` and `--files F` name committed files with nothing staged: each is
+/// scanned whole from the working tree, as `caulk scan` reads it (same path, line, fingerprint),
+/// from the repository's top or a subdirectory alike.
+#[test]
+fn staged_named_file_with_nothing_staged_is_scanned_whole() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[
+            (
+                "conf/keys.env",
+                format!("A=1\nHF_TOKEN={HF_KEY}\n").as_bytes(),
+            ),
+            ("app.py", b"print('hello')\n"),
+        ],
+    );
+    commit_all(d, "a key committed long ago");
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(code, 0, "nothing staged, no paths: as before");
+    assert_eq!(report["summary"]["files_scanned"], 0);
+
+    let (code, report, stderr) = run_json(d, &["staged", "conf/keys.env", "app.py"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        found(&report),
+        vec![row("conf/keys.env", 2, "huggingface-token")]
+    );
+    assert_eq!(report["summary"]["files_scanned"], 2);
+    assert!(stderr.contains("whole"), "{stderr}");
+    let (_, scanned, _) = scan_json(d, &["conf/keys.env"]);
+    assert_eq!(
+        fingerprints(&report),
+        fingerprints(&scanned),
+        "as `caulk scan FILE` reports it"
+    );
+    // From a subdirectory, paths name files relative to it; reports stay repository-relative.
+    let (code, sub, _) = run_json(&d.join("conf"), &["staged", "keys.env"]);
+    assert_eq!(code, 1);
+    assert_eq!(fingerprints(&sub), fingerprints(&report));
+    // A clean named file passes.
+    let (code, report, _) = run_json(d, &["staged", "app.py"]);
+    assert_eq!(
+        (code, report["summary"]["files_scanned"].as_u64()),
+        (0, Some(1))
+    );
+    // The working file is what is read: an unstaged edit that removes the key passes.
+    write_tree(d, &[("conf/keys.env", b"A=1\nHF_TOKEN=\n")]);
+    let (code, _, _) = run_json(d, &["staged", "conf/keys.env"]);
+    assert_eq!(code, 0);
+    // ... and an untracked file named is scanned whole too.
+    write_tree(d, &[("new.py", format!("G = '{GROQ_KEY}'\n").as_bytes())]);
+    let (code, report, _) = run_json(d, &["staged", "new.py"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("new.py", 1, "groq-api-key")])
+    );
+}
+
+/// A named file with staged changes is judged by the lines the commit adds, from the staged blob:
+/// an old key on an untouched line and an unstaged key in the working file do not count.
+#[test]
+fn staged_named_file_with_staged_changes_is_judged_by_added_lines() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("app.py", format!("HF = '{HF_KEY}'\n").as_bytes())]);
+    commit_all(d, "old key");
+    write_tree(
+        d,
+        &[(
+            "app.py",
+            format!("HF = '{HF_KEY}'\nx = 1\nG = '{GROQ_KEY}'\n").as_bytes(),
+        )],
+    );
+    git(d, &["add", "app.py"]);
+    write_tree(
+        d,
+        &[(
+            "app.py",
+            format!("HF = '{HF_KEY}'\nx = 1\nG = '{GROQ_KEY}'\nO = '{OPENAI_KEY}'\n").as_bytes(),
+        )],
+    );
+    let (code, report, _) = run_json(d, &["staged", "app.py"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![row("app.py", 3, "groq-api-key")],
+        "only the staged, added line"
+    );
+    let (_, unnamed, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        fingerprints(&report),
+        fingerprints(&unnamed),
+        "as without paths"
+    );
+    // A staged edit that adds nothing secret passes, however old the file's key.
+    write_tree(
+        d,
+        &[("app.py", format!("HF = '{HF_KEY}'\ny = 2\n").as_bytes())],
+    );
+    git(d, &["add", "app.py"]);
+    let (code, _, _) = run_json(d, &["staged", "app.py"]);
+    assert_eq!(code, 0);
+}
+
+/// Staged and unstaged named files together, split across two invocations as the framework may
+/// split them; a staged file not named is left to the invocation that names it.
+#[test]
+fn staged_named_files_mixed_and_split_across_invocations() {
+    let r = repo();
+    let d = r.path();
+    write_tree(
+        d,
+        &[
+            ("old.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes()),
+            ("edit.py", b"x = 1\n"),
+        ],
+    );
+    commit_all(d, "base");
+    write_tree(
+        d,
+        &[
+            ("edit.py", format!("x = 1\nG = '{GROQ_KEY}'\n").as_bytes()),
+            ("other.py", format!("O = '{OPENAI_KEY}'\n").as_bytes()),
+        ],
+    );
+    git(d, &["add", "edit.py", "other.py"]);
+    let (code, report, _) = run_json(d, &["staged", "edit.py", "old.env"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&report),
+        vec![
+            row("edit.py", 2, "groq-api-key"),
+            row("old.env", 1, "huggingface-token"),
+        ],
+        "other.py is staged but not named"
+    );
+    let (code, report, _) = run_json(d, &["staged", "other.py"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("other.py", 1, "openai-api-key")])
+    );
+}
+
+/// A named path that is neither on disk nor a staged deletion is named in an error (exit 2); a
+/// staged deletion has nothing to scan; a directory or a path outside the repository is refused.
+#[test]
+fn staged_named_missing_path_is_an_error() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.py", b"x = 1\n"), ("gone.py", b"y = 2\n")]);
+    commit_all(d, "base");
+    let out = caulk()
+        .current_dir(d)
+        .args(["staged", "a.py", "typo.py"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("typo.py: no such file, and not staged as a deletion"),
+        "{stderr}"
+    );
+    git(d, &["rm", "-q", "gone.py"]);
+    let (code, _, stderr) = run_json(d, &["staged", "gone.py"]);
+    assert_eq!(code, 0, "a staged deletion: {stderr}");
+    // deleted from the working tree but not staged: missing, so an error
+    git(d, &["reset", "-q", "HEAD", "gone.py"]);
+    let (code, _, stderr) = run_json(d, &["staged", "gone.py"]);
+    assert_eq!(code, 2, "{stderr}");
+    for (arg, says) in [
+        (".", "a directory"),
+        ("../elsewhere.py", "outside the repository"),
+    ] {
+        caulk()
+            .current_dir(d)
+            .args(["staged", arg])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+/// A bare repository has no index to commit from: `caulk staged` says so and what to run instead.
+#[test]
+fn staged_in_a_bare_repository_is_an_error() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("k.env", format!("HF_TOKEN={HF_KEY}\n").as_bytes())]);
+    commit_all(d, "key");
+    let bare = TempDir::new().unwrap();
+    let bare_path = bare.path().join("b.git");
+    git(
+        d,
+        &["clone", "-q", "--bare", ".", bare_path.to_str().unwrap()],
+    );
+    for args in [&["staged"][..], &["staged", "k.env"]] {
+        let out = caulk().current_dir(&bare_path).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains("bare repository") && stderr.contains("caulk history"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // GIT_DIR naming a bare repository from elsewhere: the same.
+    caulk()
+        .current_dir(d)
+        .env("GIT_DIR", &bare_path)
+        .arg("staged")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bare repository"));
+}

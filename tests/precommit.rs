@@ -211,3 +211,134 @@ fn readme_local_hooks_block_a_commit_and_a_push() {
     assert!(!push.status.success(), "the push is blocked:\n{all}");
     assert!(all.contains("k.py:1:6") && !all.contains(HF_KEY), "{all}");
 }
+
+/// A `.pre-commit-config.yaml` using this repository's `caulk` hook at its committed `HEAD`.
+fn caulk_hook_config() -> String {
+    let head = String::from_utf8(run(root(), "git", &["rev-parse", "HEAD"]).stdout).unwrap();
+    format!(
+        "repos:\n- repo: {}\n  rev: {}\n  hooks:\n  - id: caulk\n",
+        caulk_repo(),
+        head.trim()
+    )
+}
+
+/// The framework hook in all three modes. At commit time it judges the staged lines: a staged
+/// key is blocked, a clean change beside an old committed key passes. `pre-commit run
+/// --all-files` and `pre-commit run caulk --files F` hand it committed files with nothing staged:
+/// each is scanned whole, so a committed key fails the run ("Failed", exit non-zero), naming the
+/// file and never printing the key. A clean repository passes in every mode.
+#[test]
+#[ignore = "slow: builds caulk through the pre-commit framework; .ci/run runs it"]
+fn pre_commit_hook_checks_named_files_in_every_mode() {
+    let config = caulk_hook_config();
+    let leak = repo_with(&[
+        (".pre-commit-config.yaml", config.as_bytes()),
+        ("README.md", b"# x\n"),
+        (
+            "conf/settings.py",
+            format!("DEBUG = True\nHF_TOKEN = '{HF_KEY}'\n").as_bytes(),
+        ),
+    ]);
+    let clean = repo_with(&[
+        (".pre-commit-config.yaml", config.as_bytes()),
+        ("README.md", b"# x\n"),
+        ("app.py", b"print('hello')\n"),
+    ]);
+    for dir in [&leak, &clean] {
+        let out = commit(dir.path(), "base");
+        assert!(out.status.success(), "{}", output_text(&out));
+    }
+
+    // --all-files: every tracked file, scanned whole
+    let out = run(leak.path(), &pre_commit(), &["run", "--all-files"]);
+    let all = output_text(&out);
+    assert!(
+        !out.status.success(),
+        "a committed key fails --all-files:\n{all}"
+    );
+    assert!(all.contains("Failed"), "{all}");
+    assert!(
+        all.contains("conf/settings.py:2:13") && all.contains("huggingface-token"),
+        "{all}"
+    );
+    assert!(!all.contains(HF_KEY), "no secret in the hook's output");
+    let out = run(clean.path(), &pre_commit(), &["run", "--all-files"]);
+    assert!(
+        out.status.success(),
+        "clean --all-files:\n{}",
+        output_text(&out)
+    );
+    assert!(output_text(&out).contains("Passed"));
+
+    // --files: only the named files, scanned whole
+    let out = run(
+        leak.path(),
+        &pre_commit(),
+        &["run", "caulk", "--files", "conf/settings.py"],
+    );
+    let all = output_text(&out);
+    assert!(
+        !out.status.success(),
+        "a committed key fails --files:\n{all}"
+    );
+    assert!(
+        all.contains("Failed") && all.contains("conf/settings.py:2:13"),
+        "{all}"
+    );
+    assert!(!all.contains(HF_KEY));
+    let out = run(
+        leak.path(),
+        &pre_commit(),
+        &["run", "caulk", "--files", "README.md"],
+    );
+    assert!(
+        out.status.success(),
+        "a clean named file passes, the unnamed key is not its business:\n{}",
+        output_text(&out)
+    );
+    let out = run(
+        clean.path(),
+        &pre_commit(),
+        &["run", "caulk", "--files", "app.py", "README.md"],
+    );
+    assert!(
+        out.status.success(),
+        "clean --files:\n{}",
+        output_text(&out)
+    );
+
+    // a real `git commit`: the staged lines decide
+    for dir in [&leak, &clean] {
+        let d = dir.path();
+        let out = run(d, &pre_commit(), &["install"]);
+        assert!(out.status.success(), "{}", output_text(&out));
+        write_tree(d, &[("notes.md", b"# notes\n")]);
+        git(d, &["add", "notes.md"]);
+        let ok = commit(d, "clean change");
+        assert!(
+            ok.status.success(),
+            "a clean commit passes, even beside an old committed key:\n{}",
+            output_text(&ok)
+        );
+        write_tree(
+            d,
+            &[(
+                "train.py",
+                format!("OPENAI_API_KEY = '{OPENAI_KEY}'\n").as_bytes(),
+            )],
+        );
+        git(d, &["add", "train.py"]);
+        let blocked = commit(d, "leak");
+        let all = output_text(&blocked);
+        assert!(!blocked.status.success(), "a staged key is blocked:\n{all}");
+        assert!(
+            all.contains("Failed") && all.contains("train.py:1:19"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("conf/settings.py"),
+            "at commit time only the staged file is checked:\n{all}"
+        );
+        assert!(!all.contains(OPENAI_KEY));
+    }
+}
