@@ -184,10 +184,12 @@ fn clean_tree_exits_zero() {
 }
 
 #[test]
-fn binary_and_oversized_files_are_skipped_and_counted() {
+fn binary_files_are_scanned_for_strings_and_oversized_files_skipped_and_counted() {
     let dir = TempDir::new().unwrap();
-    let mut binary = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    // a PNG chunk holding a key (a tEXt chunk, as image tools write metadata)
+    let mut binary = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x02\0\0\0\0\x25tEXt\0".to_vec();
     binary.extend_from_slice(HF_KEY.as_bytes());
+    binary.extend_from_slice(b"\0\x8a\x01\x02IEND");
     let big = format!("{}\nHF_TOKEN={HF_KEY}\n", "x = 1\n".repeat(400));
     write_tree(
         dir.path(),
@@ -198,31 +200,46 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
         ],
     );
     let (code, report, _) = scan_json(dir.path(), &[".", "--max-file-size", "1K"]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     let s = &report["summary"];
     assert_eq!(
         (
             s["files_scanned"].as_u64(),
+            s["binary_strings"].as_u64(),
             s["skipped_binary"].as_u64(),
             s["skipped_too_large"].as_u64()
         ),
-        (Some(1), Some(1), Some(1))
+        (Some(2), Some(1), Some(0), Some(1))
+    );
+    let at = binary
+        .windows(HF_KEY.len())
+        .position(|w| w == HF_KEY.as_bytes())
+        .unwrap();
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["path"].as_str(), f["byte_offset"].as_u64()),
+        (Some("weights.png"), Some(at as u64))
     );
     // With the default limit the large file is scanned.
     let (code, report, _) = scan_json(dir.path(), &["."]);
     assert_eq!(code, 1);
     assert_eq!(
         positions(&report),
-        vec![("big.log".into(), 402, 10, "huggingface-token".into())]
+        vec![
+            ("big.log".into(), 402, 10, "huggingface-token".into()),
+            ("weights.png".into(), 4, 18, "huggingface-token".into())
+        ]
     );
     caulk()
         .current_dir(dir.path())
         .args(["scan", ".", "--max-file-size", "1K"])
         .assert()
-        .code(0)
+        .code(1)
         .stdout(predicate::str::contains(
-            "skipped 1 binary, 1 over the size limit",
-        ));
+            "weights.png (binary, byte 29)  huggingface-token",
+        ))
+        .stdout(predicate::str::contains("1 binary (strings scanned)) in"))
+        .stdout(predicate::str::contains("skipped 1 over the size limit"));
 }
 
 #[test]
