@@ -34,6 +34,8 @@ pub enum Command {
     Staged(StagedArgs),
     /// Scan git history: HEAD, `--all` refs, or a range such as `origin/main..HEAD` (for CI).
     History(HistoryArgs),
+    /// Scan the commits a `git push` sends (for a pre-push hook: `exec caulk pre-push "$@"`).
+    PrePush(PrePushArgs),
     /// Strip outputs, execution counts and churning metadata from notebooks.
     Strip(StripArgs),
     /// Install a git pre-commit hook that runs `caulk staged`.
@@ -195,6 +197,21 @@ pub struct HistoryArgs {
     /// Scan only the commits after this one.
     #[arg(long, value_name = "SHA")]
     pub since_commit: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `caulk pre-push`: git's pre-push hook arguments; the refs pushed come on standard input
+/// (`<local ref> <local sha> <remote ref> <remote sha>` lines). With no input, it scans what the
+/// pre-commit framework names (`PRE_COMMIT_FROM_REF`..`PRE_COMMIT_TO_REF`), else the commits of
+/// HEAD that no remote-tracking ref has.
+#[derive(Debug, Args)]
+pub struct PrePushArgs {
+    /// The remote's name (what it already has is in its remote-tracking refs).
+    pub remote: Option<String>,
+    /// The remote's URL (unused; git passes it).
+    pub url: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

@@ -183,7 +183,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
         0 => String::new(),
         n => format!(", {}", plural(n as usize, "notebook")),
     };
-    let what = if s.commits > 0 {
+    let what = if s.commits > 0 || s.git_history {
         format!(
             "{} from {}",
             plural(s.files_scanned as usize, "blob"),

@@ -65,6 +65,10 @@ pub struct Summary {
     pub skipped_submodules: u64,
     /// The history scanned is cut off at a shallow clone's graft.
     pub shallow: bool,
+    /// The input was git history (`caulk history`, `caulk pre-push`): the text summary counts
+    /// commits, even none.
+    #[serde(skip)]
+    pub git_history: bool,
     /// Files read as Jupyter notebooks (cells and outputs decoded).
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
