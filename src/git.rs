@@ -593,7 +593,10 @@ pub fn parse_push_lines(text: &str) -> Result<Vec<(String, String)>> {
         if line.trim().is_empty() {
             continue;
         }
-        match line.split_whitespace().collect::<Vec<_>>()[..] {
+        // The local ref may hold spaces (`(delete)` does not, but a ref expression may): the
+        // last three fields are fixed.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[fields.len().saturating_sub(4)..] {
             [_, local, _, remote] if hex(local) && hex(remote) => {
                 out.push((local.to_string(), remote.to_string()));
             }
