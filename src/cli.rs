@@ -191,7 +191,8 @@ pub struct StagedArgs {
 pub struct HistoryArgs {
     /// A revision range such as `origin/main..HEAD` (a pull request), or one revision. [default: HEAD]
     pub range: Option<String>,
-    /// Scan the commits reachable from every ref (branches, tags, remotes), not only HEAD.
+    /// Scan the commits reachable from every ref (branches, tags, remotes), not only HEAD, and
+    /// the files of refs that name a tree or a blob (shown as `refs/tags/t:dir/file`, `refs/tags/t`).
     #[arg(long, conflicts_with = "range")]
     pub all: bool,
     /// Scan only the commits after this one.

@@ -874,8 +874,9 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             )
         });
         summary.findings = result.findings.len();
-    } else {
-        // The whole history was read: a baseline entry nothing matched is stale.
+    } else if !summary.shallow {
+        // The whole history was read: a baseline entry nothing matched is stale. (A shallow
+        // clone's history stops at its graft: what lay before it was not read.)
         result.coverage = crate::baseline::Coverage::All;
     }
     finish(&mut result, summary, started);
