@@ -17,6 +17,9 @@ Cases (generated under DIR, default a temporary folder):
   million-cells  a 240 MB notebook of a million small code cells, each with a stream output,
                  1,000 keys in sources (scanned with --max-file-size 0; peak RSS must stay well
                  under 1 GB, about 3x the file at most)
+  git-big-blob   a repository whose history holds one 300 MiB text blob (over the default
+                 256 MiB limit), scanned with `caulk history`: the blob's size comes from its
+                 header, so it is skipped without being inflated
 Prints per case: median wall time, peak RSS of the caulk process, findings, exit code.
 """
 import argparse
@@ -135,6 +138,22 @@ def gen(out, rng):
             f.write(("" if start == 0 else ",\n") + ",\n".join(block))
         f.write('\n ],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n')
     cases["million-cells"] = (d, ["--max-file-size", "0"], keys)
+    # git cases (names start with "git-"): `caulk history` run inside the repository.
+    d = os.path.join(out, "git-big-blob")
+    os.makedirs(d, exist_ok=True)
+    git = ["git", "-c", "user.name=b", "-c", "user.email=b@example.com", "-C", d]
+    subprocess.run([*git, "init", "-q"], check=True)
+    with open(os.path.join(d, "dump.sql"), "w") as f:
+        line = "INSERT INTO t VALUES (1, 'some text value', 3.14159);\n"
+        block = line * (2**20 // len(line))
+        for _ in range(300):
+            f.write(block)
+        f.write(f"-- HF_TOKEN={hf(rng)}\n")
+    subprocess.run([*git, "add", "dump.sql"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "dump"], check=True)
+    os.remove(os.path.join(d, "dump.sql"))  # only the blob in .git remains
+    subprocess.run([*git, "commit", "-q", "-am", "drop the dump"], check=True)
+    cases["git-big-blob"] = (d, [], 0)
     return cases
 
 
@@ -143,8 +162,11 @@ def main():
     ap.add_argument("--caulk", required=True)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out")
+    ap.add_argument("--only", action="append", help="run only this case (repeatable)")
     ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if os.sep in args.caulk:  # the git cases run inside their repository
+        args.caulk = os.path.abspath(args.caulk)
     out = args.out or tempfile.mkdtemp(prefix="caulk-hostile-")
     manifest = os.path.join(out, "cases.json")
     if args.generate_only:
@@ -160,12 +182,18 @@ def main():
     cases = json.load(open(manifest))
     print(f"{'case':<15} {'MB':>6} {'median s':>9} {'peak MiB':>9} {'findings':>9} {'want':>6} {'exit':>5}")
     for name, (d, extra, want) in cases.items():
+        if args.only and name not in args.only:
+            continue
         mb = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs) / 2**20
         report = os.path.join(out, f"{name}.json")
         cmd = [args.caulk, "scan", d, "-q", "--format", "json", "-o", report, *extra]
+        cwd = None
+        if name.startswith("git-"):  # MB is then the repository's size on disk
+            cmd = [args.caulk, "history", "-q", "--format", "json", "-o", report, *extra]
+            cwd = d
         times, rss, code = [], [], None
         for _ in range(args.rounds):
-            dt, mem, code = run(cmd)
+            dt, mem, code = run(cmd, cwd=cwd)
             times.append(dt)
             rss.append(mem)
         found = len(json.load(open(report))["findings"])

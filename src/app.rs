@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::baseline::{self, Baseline};
 use crate::cli::{
-    Cli, Command, CommonArgs, Format, HistoryArgs, InitArgs, ListFormat, RulesArgs, ScanArgs,
-    StagedArgs, StripArgs,
+    Cli, Command, CommonArgs, Format, HistoryArgs, InitArgs, ListFormat, PrePushArgs, RulesArgs,
+    ScanArgs, StagedArgs, StripArgs,
 };
 use crate::config::{self, Config, ScanDefaults};
 use crate::engine::Engine;
@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => run_scan(args),
         Command::Staged(args) => run_staged(args),
         Command::History(args) => run_history(args),
+        Command::PrePush(args) => run_pre_push(args),
         Command::Rules(args) => run_rules(args),
         Command::Strip(args) => run_strip(args),
         Command::InstallHook(args) => {
@@ -285,9 +286,61 @@ fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
         threads: setup.threads,
         progress: !args.common.quiet,
         watch: watched_paths(&setup, &args.common),
+        push: None,
     };
     let mut result = git::history(&setup.engine, &opts)?;
     report(&mut result, &setup, &args.common)
+}
+
+/// `caulk pre-push`: the refs come from git's hook input on standard input; with none (the
+/// pre-commit framework reads that input itself), from its `PRE_COMMIT_*` variables; else the
+/// commits of HEAD that no remote-tracking ref has.
+fn run_pre_push(args: PrePushArgs) -> Result<ExitStatus> {
+    use std::io::Read;
+    let setup = Setup::new(&args.common, &git_dirs())?;
+    let mut input = Vec::new();
+    if !io::stdin().is_terminal() {
+        io::stdin()
+            .read_to_end(&mut input)
+            .context("cannot read git's pre-push input on standard input")?;
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let remote = args
+        .remote
+        .clone()
+        .or_else(|| env("PRE_COMMIT_REMOTE_NAME"));
+    let mut updates = git::parse_push_lines(&String::from_utf8_lossy(&input))?;
+    if updates.is_empty() {
+        const NONE: &str = "0000000000000000000000000000000000000000";
+        updates.push(
+            match (env("PRE_COMMIT_FROM_REF"), env("PRE_COMMIT_TO_REF")) {
+                (Some(from), Some(to)) => (to, from),
+                // A first push: the framework names the branch, not the refs.
+                _ => (
+                    env("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".into()),
+                    NONE.into(),
+                ),
+            },
+        );
+    }
+    let opts = git::HistoryOptions {
+        max_file_size: setup.max_file_size,
+        threads: setup.threads,
+        progress: !args.common.quiet,
+        watch: watched_paths(&setup, &args.common),
+        push: Some(git::Push { remote, updates }),
+        ..Default::default()
+    };
+    let mut result = git::history(&setup.engine, &opts)?;
+    let status = report(&mut result, &setup, &args.common)?;
+    if status == ExitStatus::Findings && !args.common.quiet {
+        eprintln!(
+            "caulk: push blocked: the commits being pushed add secrets. Rotate each one, then take it \
+             out of the commits (`git commit --amend`, or `git rebase -i` for older ones) and push again. \
+             To push anyway, knowingly: `git push --no-verify`."
+        );
+    }
+    Ok(status)
 }
 
 /// The configuration and baseline in use, as repository paths: a range that changes them

@@ -34,6 +34,8 @@ pub enum Command {
     Staged(StagedArgs),
     /// Scan git history: HEAD, `--all` refs, or a range such as `origin/main..HEAD` (for CI).
     History(HistoryArgs),
+    /// Scan the commits a `git push` sends (for a pre-push hook: `exec caulk pre-push "$@"`).
+    PrePush(PrePushArgs),
     /// Strip outputs, execution counts and churning metadata from notebooks.
     Strip(StripArgs),
     /// Install a git pre-commit hook that runs `caulk staged`.
@@ -197,12 +199,28 @@ pub struct StagedArgs {
 pub struct HistoryArgs {
     /// A revision range such as `origin/main..HEAD` (a pull request), or one revision. [default: HEAD]
     pub range: Option<String>,
-    /// Scan the commits reachable from every ref (branches, tags, remotes), not only HEAD.
+    /// Scan the commits reachable from every ref (branches, tags, remotes), not only HEAD, and
+    /// the files of refs that name a tree or a blob (shown as `refs/tags/t:dir/file`, `refs/tags/t`).
     #[arg(long, conflicts_with = "range")]
     pub all: bool,
     /// Scan only the commits after this one.
     #[arg(long, value_name = "SHA")]
     pub since_commit: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `caulk pre-push`: git's pre-push hook arguments; the refs pushed come on standard input
+/// (`<local ref> <local sha> <remote ref> <remote sha>` lines). With no input, it scans what the
+/// pre-commit framework names (`PRE_COMMIT_FROM_REF`..`PRE_COMMIT_TO_REF`), else the commits of
+/// HEAD that no remote-tracking ref has.
+#[derive(Debug, Args)]
+pub struct PrePushArgs {
+    /// The remote's name (what it already has is in its remote-tracking refs).
+    pub remote: Option<String>,
+    /// The remote's URL (unused; git passes it).
+    pub url: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

@@ -66,22 +66,30 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// Reads a blob's bytes, or says why it is skipped: `Ok(None)` for binary or oversized blobs
-/// (counted by the caller).
+/// A blob's bytes as text (decoded), or as binary (scanned for its printable runs), or why it
+/// is not read (over the limit; counted by the caller).
 enum Blob {
     Text(Vec<u8>),
-    Binary,
+    Binary(Vec<u8>),
     TooLarge(u64),
 }
 
 fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> {
+    // The size from the object's header first: a blob over the limit is never inflated (a
+    // 1.5 GiB blob would take 1.5 GiB of memory only to be skipped).
+    if max > 0 {
+        let (len, _) = repo.odb()?.read_header(id)?;
+        if len as u64 > max {
+            return Ok(Blob::TooLarge(len as u64));
+        }
+    }
     let blob = repo.find_blob(id)?;
     let content = blob.content();
     if max > 0 && content.len() as u64 > max {
         return Ok(Blob::TooLarge(content.len() as u64));
     }
     Ok(match crate::text::content(content) {
-        crate::text::Content::Binary => Blob::Binary,
+        crate::text::Content::Binary => Blob::Binary(content.to_vec()),
         crate::text::Content::Text(t) => Blob::Text(t.into_owned()),
     })
 }
@@ -162,8 +170,17 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         let display = path_str(&path);
         let text = match read_blob(&repo, change.new, opts.max_file_size) {
             Ok(Blob::Text(t)) => t,
-            Ok(Blob::Binary) => {
-                summary.skipped_binary += 1;
+            Ok(Blob::Binary(bytes)) => {
+                // Lines mean nothing in binary data: what the commit adds is every secret of
+                // its printable runs that the blob it replaces did not hold.
+                let old = change.old.and_then(|o| repo.find_blob(o).ok());
+                let old = old.as_ref().map_or(&[][..], |b| b.content());
+                summary.files_scanned += 1;
+                summary.bytes_scanned += bytes.len() as u64;
+                let got = scan::scan_binary(engine, &bytes, &path, &display);
+                record(&mut result, &mut summary, &display, got, |f| {
+                    memchr::memmem::find(old, f.raw_secret.as_bytes()).is_none()
+                });
                 continue;
             }
             Ok(Blob::TooLarge(len)) => {
@@ -728,6 +745,7 @@ fn record(
         summary.notebooks += 1;
     }
     summary.notebook_binary_outputs += got.notebook_binary_outputs;
+    summary.binary_strings += u64::from(got.binary);
     if let Some(w) = got.as_text {
         summary.notebooks_as_text += 1;
         result.warnings.push(w);
@@ -772,11 +790,60 @@ pub struct HistoryOptions {
     /// Repository paths whose change a range must report (the configuration and baseline in
     /// use); `caulk.toml`, `.caulk.toml` and `.caulkignore` anywhere are watched always.
     pub watch: Vec<String>,
+    /// Scan exactly the commits of a push instead (`caulk pre-push`); `range`, `all` and
+    /// `since_commit` are then unused.
+    pub push: Option<Push>,
 }
 
-/// The first commit and path that brought a blob.
+/// The refs a `git push` updates, as its pre-push hook learns them: `caulk pre-push` scans the
+/// commits they send and nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct Push {
+    /// The remote pushed to: its remote-tracking refs (`refs/remotes/NAME/*`) hold what it
+    /// already has. `None`: every remote-tracking ref.
+    pub remote: Option<String>,
+    /// Each ref pushed, as (local revision, the remote's sha). A remote sha of zeros (a new ref)
+    /// or one missing here sends what no remote-tracking ref of the remote has; a local sha of
+    /// zeros is a deletion and sends nothing.
+    pub updates: Vec<(String, String)>,
+}
+
+/// Reads git's pre-push input: one line per ref, `<local ref> SP <local sha> SP <remote ref> SP
+/// <remote sha>`; blank lines are skipped. Returns (local sha, remote sha) pairs.
+pub fn parse_push_lines(text: &str) -> Result<Vec<(String, String)>> {
+    let hex = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        // The local ref may hold spaces (`(delete)` does not, but a ref expression may): the
+        // last three fields are fixed.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[fields.len().saturating_sub(4)..] {
+            [_, local, _, remote] if hex(local) && hex(remote) => {
+                out.push((local.to_string(), remote.to_string()));
+            }
+            _ => bail!(
+                "pre-push input, line {}: expected `<local ref> <local sha> <remote ref> <remote sha>` \
+                 (what git hands a pre-push hook on standard input); run caulk pre-push from the hook, \
+                 with no input to scan what HEAD would push",
+                n + 1
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a sha is git's all-zeros "no object".
+fn is_zero(sha: &str) -> bool {
+    sha.bytes().all(|b| b == b'0')
+}
+
+/// The first commit and path that brought a blob; `commit` is `None` for a blob that a ref names
+/// directly, or one inside a tree a ref names (`history --all`).
 struct Origin {
-    commit: usize,
+    commit: Option<usize>,
     path: PathBuf,
 }
 
@@ -784,7 +851,13 @@ struct Origin {
 pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let started = Instant::now();
     let repo = open_repo()?;
-    let (commits, boundary) = select_commits(&repo, opts)?;
+    let Selection {
+        commits,
+        boundary,
+        grafts,
+        ranged,
+        objects,
+    } = select_commits(&repo, opts)?;
     // Blobs and trees of the commits just outside a range were there before it: not new.
     let mut seen = Seen::default();
     let mut base_trees = Vec::new();
@@ -812,9 +885,42 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             &mut Vec::new(),
             &mut seen,
             &mut |blob, path| {
-                blobs.push((blob, Origin { commit: ci, path }));
+                blobs.push((
+                    blob,
+                    Origin {
+                        commit: Some(ci),
+                        path,
+                    },
+                ));
             },
         )?;
+    }
+    // Trees and blobs that refs name directly (`git tag t <blob>`): what the commits did not
+    // already bring, under the ref's name.
+    for (name, id, kind) in &objects {
+        let mut add = |blob: Oid, path: String| {
+            blobs.push((
+                blob,
+                Origin {
+                    commit: None,
+                    path: PathBuf::from(path),
+                },
+            ))
+        };
+        match kind {
+            git2::ObjectType::Blob => {
+                if seen.blobs.insert(*id) {
+                    add(*id, name.clone());
+                }
+            }
+            _ => walk_tree(
+                &repo,
+                &find_tree(&repo, *id, name.as_bytes())?,
+                &mut Vec::new(),
+                &mut seen,
+                &mut |blob, path| add(blob, format!("{name}:{}", path_str(&path))),
+            )?,
+        }
     }
 
     let progress = Progress::new(opts.progress, blobs.len() as u64);
@@ -822,8 +928,8 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
-    // A range (a pull request) is checked for suppressions it adds itself.
-    let in_range = !base_trees.is_empty();
+    // A range (a pull request, a push) is checked for suppressions it adds itself.
+    let in_range = ranged || !base_trees.is_empty();
     // `collect` keeps the order of `blobs`, which is the order of commits, oldest first.
     let outcomes: Vec<Outcome> = pool.install(|| {
         blobs
@@ -842,7 +948,11 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                                 Vec::new()
                             },
                         ),
-                        Ok(Ok(Blob::Binary)) => Outcome::Binary,
+                        Ok(Ok(Blob::Binary(b))) => Outcome::Scanned(
+                            b.len(),
+                            scan::scan_binary(engine, &b, &origin.path, &path_str(&origin.path)),
+                            Vec::new(),
+                        ),
                         Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
                         Ok(Err(e)) => Outcome::Error(e.message().to_string()),
                         Err(e) => Outcome::Error(e.message().to_string()),
@@ -855,10 +965,13 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     });
     progress.finish();
 
+    let ids: Vec<Oid> = commits.iter().map(|c| c.0).collect();
     let infos: Vec<CommitInfo> = commits.into_iter().map(|c| c.1).collect();
+    let sha_of = |o: &Origin| o.commit.map(|c| infos[c].sha.clone());
     let mut result = ScanResult::default();
     let mut summary = Summary {
         commits: infos.len() as u64,
+        git_history: true,
         skipped_symlinks: seen.symlinks.len() as u64,
         skipped_submodules: seen.gitlinks.len() as u64,
         ..Summary::default()
@@ -874,7 +987,6 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let mut reported: HashSet<String> = HashSet::new();
     for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
         match outcome {
-            Outcome::Binary => summary.skipped_binary += 1,
             Outcome::TooLarge(len) => {
                 summary.skipped_too_large += 1;
                 let shown = format!("{} (blob {id})", path_str(&origin.path));
@@ -893,7 +1005,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                         summary.notices.push(Notice {
                             path: path_str(&origin.path),
                             line: Some(line),
-                            commit: Some(infos[origin.commit].sha.clone()),
+                            commit: sha_of(origin),
                             message: format!(
                                 "this range adds an allow pragma (`{pragma}`): check that what it hides is not a live secret"
                             ),
@@ -903,9 +1015,26 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes as u64;
                 let exact = crate::finding::exact_bytes(&origin.path);
+                // A shallow clone's graft shows its whole tree as new: what it holds may be older.
+                let graft = origin
+                    .commit
+                    .filter(|&c| grafts.contains(&ids[c]))
+                    .map(|c| {
+                        format!(
+                            "present at the shallow graft {}; introduced there or earlier (this \
+                             clone lacks older history: `git fetch --unshallow` to find the commit)",
+                            &infos[c].sha[..12.min(infos[c].sha.len())]
+                        )
+                    });
                 for f in &mut got.findings {
-                    f.commit = Some(infos[origin.commit].clone());
+                    f.commit = origin.commit.map(|c| infos[c].clone());
                     f.path_bytes.clone_from(&exact);
+                    if let Some(g) = &graft {
+                        f.note = Some(match f.note.take() {
+                            Some(n) => format!("{n}; {g}"),
+                            None => g.clone(),
+                        });
+                    }
                 }
                 // Each secret once per path, with the earliest commit that brought it.
                 got.findings
@@ -921,7 +1050,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
         }
     }
     if in_range {
-        for (_, origin) in &blobs {
+        for (id, origin) in &blobs {
             let p = path_str(&origin.path);
             let base = p.rsplit('/').next().unwrap_or(&p);
             if crate::config::NAMES.contains(&base)
@@ -931,12 +1060,30 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 summary.notices.push(Notice {
                     path: p.clone(),
                     line: None,
-                    commit: Some(infos[origin.commit].sha.clone()),
+                    commit: sha_of(origin),
                     message: format!(
                         "this range changes {p}, which decides what caulk reports (allowlists, \
                          disabled rules, baseline or accepted fingerprints): review the change"
                     ),
                 });
+            } else if IGNORE_FILES.contains(&base) {
+                let added = added_patterns(&repo, &base_trees, &origin.path, *id);
+                if let Some(first) = added.first() {
+                    let more = match added.len() {
+                        1 => String::new(),
+                        n => format!(" and {} more", n - 1),
+                    };
+                    summary.notices.push(Notice {
+                        path: p.clone(),
+                        line: None,
+                        commit: sha_of(origin),
+                        message: format!(
+                            "this range adds ignore patterns to {p} (`{first}`{more}): caulk scans \
+                             tracked files whatever they say, but untracked files matching the new \
+                             patterns are skipped by `caulk scan`: review what they hide"
+                        ),
+                    });
+                }
             }
         }
         summary.notices.sort();
@@ -954,8 +1101,9 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             )
         });
         summary.findings = result.findings.len();
-    } else {
-        // The whole history was read: a baseline entry nothing matched is stale.
+    } else if !summary.shallow {
+        // The whole history was read: a baseline entry nothing matched is stale. (A shallow
+        // clone's history stops at its graft: what lay before it was not read.)
         result.coverage = crate::baseline::Coverage::All;
     }
     finish(&mut result, summary, started);
@@ -985,6 +1133,40 @@ fn stood_before(repo: &Repository, base: &[git2::Tree], path: &Path, bytes: &[u8
             .and_then(|e| repo.find_blob(e.id()))
             .is_ok_and(|b| memchr::memmem::find(b.content(), bytes).is_some())
     })
+}
+
+/// Ignore files whose new patterns a range reports: they decide which untracked files
+/// `caulk scan` skips.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// The patterns the ignore file `blob` (at `path`) has that the file at `path` in none of the
+/// `base` trees had: lines that hide files (not blank, not comments, not `!` negations).
+fn added_patterns(repo: &Repository, base: &[git2::Tree], path: &Path, blob: Oid) -> Vec<String> {
+    let Ok(new) = repo.find_blob(blob) else {
+        return Vec::new();
+    };
+    let old: Vec<Vec<u8>> = base
+        .iter()
+        .filter_map(|t| t.get_path(path).ok())
+        .filter_map(|e| repo.find_blob(e.id()).ok())
+        .map(|b| b.content().to_vec())
+        .collect();
+    let old_lines: HashSet<&[u8]> = old
+        .iter()
+        .flat_map(|b| b.split(|&c| c == b'\n'))
+        .map(|l| l.trim_ascii())
+        .collect();
+    let mut added: Vec<String> = Vec::new();
+    for line in new.content().split(|&c| c == b'\n').map(|l| l.trim_ascii()) {
+        if line.is_empty() || line[0] == b'#' || line[0] == b'!' || old_lines.contains(line) {
+            continue;
+        }
+        let shown: String = String::from_utf8_lossy(line).chars().take(60).collect();
+        if !added.contains(&shown) {
+            added.push(shown);
+        }
+    }
+    added
 }
 
 /// Trees and blobs met so far: each is visited once, however many commits share it.
@@ -1066,19 +1248,29 @@ fn path_from_bytes(b: &[u8]) -> PathBuf {
 /// What became of one blob.
 enum Outcome {
     Scanned(usize, scan::Scanned, Vec<(usize, String, Vec<u8>)>),
-    Binary,
     TooLarge(u64),
     Error(String),
 }
 
-/// Commits to scan (oldest first, with what a report says of each) and the boundary commits.
-type Selection = (Vec<(Oid, CommitInfo)>, Vec<Oid>);
+/// What a history scan reads.
+struct Selection {
+    /// Commits to scan, oldest first, with what a report says of each.
+    commits: Vec<(Oid, CommitInfo)>,
+    /// Parents of those commits that lie outside the selection (the base of a range).
+    boundary: Vec<Oid>,
+    /// The shallow clone's grafted commits (their parents are missing); empty when not shallow.
+    grafts: HashSet<Oid>,
+    /// The scan has a base (`A..B`, `--since-commit`, a push): it reports what that base lacks.
+    ranged: bool,
+    /// Trees and blobs that refs name directly, peeled (`--all`): (ref name, id, kind).
+    objects: Vec<(String, Oid, git2::ObjectType)>,
+}
 
-/// The commits to scan, oldest first, with what a report says of each; and the boundary: parents
-/// of those commits that lie outside the selection (the base of a range).
+/// The commits to scan, oldest first, with what a report says of each; the boundary; the
+/// shallow grafts. A scan with a base that would read a graft is an error: the graft's parents are
+/// missing, so its whole tree would look new, and what the range adds cannot be told from what it
+/// inherits.
 fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection> {
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let shallow_hint = |what: &str, e: git2::Error| {
         if repo.is_shallow() {
             anyhow!(
@@ -1090,49 +1282,81 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
             anyhow!("{what}: {}", e.message())
         }
     };
-    if opts.all {
-        walk.push_glob("*")
-            .map_err(|e| shallow_hint("cannot list the refs", e))?;
-        if repo.head().is_ok() {
-            walk.push_head()?;
-        }
+    let mut objects = Vec::new();
+    let ranged = opts.push.is_some()
+        || opts.since_commit.is_some()
+        || opts.range.as_deref().is_some_and(|r| r.contains(".."));
+    let ids: Vec<Oid> = if let Some(push) = &opts.push {
+        pushed_commits(repo, push, &mut objects)?
     } else {
-        match opts.range.as_deref() {
-            Some(r) if r.contains("..") => {
-                check_range_ends(repo, r)
-                    .map_err(|e| shallow_hint(&format!("unknown revision in `{r}`"), e))?;
-                walk.push_range(r)
-                    .map_err(|e| shallow_hint(&format!("bad range `{r}`"), e))?;
+        let mut walk = repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        if opts.all {
+            walk.push_glob("*")
+                .map_err(|e| shallow_hint("cannot list the refs", e))?;
+            if repo.head().is_ok() {
+                walk.push_head()?;
             }
-            Some(r) => {
-                let obj = repo
-                    .revparse_single(r)
-                    .map_err(|e| shallow_hint(&format!("unknown revision `{r}`"), e))?;
-                walk.push(obj.peel_to_commit()?.id())?;
-            }
-            None => {
-                if let Err(e) = repo.head()
-                    && matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
-                {
-                    bail!(
-                        "the repository has no commits yet (HEAD names a branch with none): nothing \
-                         to scan in history; `caulk staged` scans what is staged, `caulk scan` the files"
-                    );
+            objects = tree_and_blob_refs(repo)?;
+        } else {
+            match opts.range.as_deref() {
+                Some(r) if r.contains("..") => {
+                    check_range_sides(r)?;
+                    check_range_ends(repo, r)
+                        .map_err(|e| shallow_hint(&format!("unknown revision in `{r}`"), e))?;
+                    walk.push_range(r)
+                        .map_err(|e| shallow_hint(&format!("bad range `{r}`"), e))?;
                 }
-                walk.push_head()
-                    .map_err(|e| anyhow!("cannot read HEAD: {} (run `git fsck`)", e.message()))?
+                Some(r) => {
+                    let obj = repo
+                        .revparse_single(r)
+                        .map_err(|e| shallow_hint(&format!("unknown revision `{r}`"), e))?;
+                    walk.push(obj.peel_to_commit()?.id())?;
+                }
+                None => {
+                    if let Err(e) = repo.head()
+                        && matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
+                    {
+                        bail!(
+                            "the repository has no commits yet (HEAD names a branch with none): nothing \
+                             to scan in history; `caulk staged` scans what is staged, `caulk scan` the files"
+                        );
+                    }
+                    walk.push_head().map_err(|e| {
+                        anyhow!("cannot read HEAD: {} (run `git fsck`)", e.message())
+                    })?
+                }
             }
         }
-    }
-    if let Some(since) = &opts.since_commit {
-        let obj = repo.revparse_single(since).map_err(|e| {
-            shallow_hint(&format!("unknown revision `{since}` (--since-commit)"), e)
-        })?;
-        walk.hide(obj.peel_to_commit()?.id())?;
+        if let Some(since) = &opts.since_commit {
+            if since.trim().is_empty() {
+                bail!(
+                    "--since-commit is empty; is the variable that should hold the commit unset?"
+                );
+            }
+            let obj = repo.revparse_single(since).map_err(|e| {
+                shallow_hint(&format!("unknown revision `{since}` (--since-commit)"), e)
+            })?;
+            walk.hide(obj.peel_to_commit()?.id())?;
+        }
+        walk.collect::<Result<_, _>>()
+            .map_err(|e| shallow_hint("cannot walk the history", e))?
+    };
+    let grafts = shallow_grafts(repo);
+    if ranged && let Some(g) = ids.iter().find(|id| grafts.contains(id)) {
+        let what = match (&opts.push, &opts.range) {
+            (Some(_), _) => "the pushed commits reach".to_string(),
+            (None, Some(r)) => format!("`{r}` reaches"),
+            (None, None) => "the commits after --since-commit reach".to_string(),
+        };
+        bail!(
+            "{what} the shallow clone's graft {g}, whose parents this clone lacks, so what the range \
+             adds cannot be told from what it inherits: fetch more history (`git fetch --deepen=N` \
+             until the base is reached, or `git fetch --unshallow`; `fetch-depth: 0` in actions/checkout)"
+        );
     }
     let mut out = Vec::new();
-    for id in walk {
-        let id = id.map_err(|e| shallow_hint("cannot walk the history", e))?;
+    for id in ids {
         let c = repo
             .find_commit(id)
             .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
@@ -1161,7 +1385,174 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
             }
         }
     }
-    Ok((out, boundary))
+    Ok(Selection {
+        commits: out,
+        boundary,
+        grafts,
+        ranged,
+        objects,
+    })
+}
+
+/// The grafted commits of a shallow clone: those listed in `<gitdir>/shallow`, whose parents the
+/// clone does not have.
+fn shallow_grafts(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .or_else(|_| std::fs::read_to_string(repo.path().join("shallow")))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// Refs (tags, notes, anything under `refs/`) that point at a tree or a blob, directly or through
+/// annotated tags: `--all` scans their files too. The commit walk does not see them.
+fn tree_and_blob_refs(repo: &Repository) -> Result<Vec<(String, Oid, git2::ObjectType)>> {
+    let mut out = Vec::new();
+    for r in repo
+        .references()
+        .map_err(|e| anyhow!("cannot list the refs: {}", e.message()))?
+    {
+        let r = r.map_err(|e| anyhow!("cannot read a ref: {} (run `git fsck`)", e.message()))?;
+        if r.kind() != Some(git2::ReferenceType::Direct) {
+            continue; // a symbolic ref names another ref, listed itself
+        }
+        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+        let obj = r
+            .target()
+            .ok_or_else(|| git2::Error::from_str("a direct ref without a target"))
+            .and_then(|id| repo.find_object(id, None))
+            .and_then(peel_tags)
+            .map_err(|e| {
+                anyhow!(
+                    "{name}: cannot read what it points at: {} (run `git fsck`)",
+                    e.message()
+                )
+            })?;
+        if let Some(kind @ (git2::ObjectType::Tree | git2::ObjectType::Blob)) = obj.kind() {
+            out.push((name, obj.id(), kind));
+        }
+    }
+    Ok(out)
+}
+
+/// The object an annotated tag (or a chain of them) names; any other object itself.
+fn peel_tags(mut obj: git2::Object<'_>) -> Result<git2::Object<'_>, git2::Error> {
+    while let Some(tag) = obj.as_tag() {
+        obj = tag.target()?;
+    }
+    Ok(obj)
+}
+
+/// The commits a push sends, oldest first: for each update, what the local commit has that the
+/// remote's sha has (when it is here), else what no remote-tracking ref of the remote has; the
+/// union over the updates, each commit once. A pushed tag naming a tree or a blob goes to
+/// `objects`.
+fn pushed_commits(
+    repo: &Repository,
+    push: &Push,
+    objects: &mut Vec<(String, Oid, git2::ObjectType)>,
+) -> Result<Vec<Oid>> {
+    let mut set: HashSet<Oid> = HashSet::new();
+    let mut order = Vec::new();
+    for (local, remote) in &push.updates {
+        if is_zero(local) {
+            continue; // a deletion sends nothing
+        }
+        let obj = repo.revparse_single(local).map_err(|e| {
+            anyhow!(
+                "pre-push: cannot read the pushed object `{local}`: {}",
+                e.message()
+            )
+        })?;
+        let tip = match peel_tags(obj) {
+            Ok(o) if o.kind() == Some(git2::ObjectType::Commit) => o.id(),
+            Ok(o) => {
+                if let Some(kind) = o.kind() {
+                    objects.push((local.clone(), o.id(), kind));
+                }
+                continue;
+            }
+            Err(e) => bail!(
+                "pre-push: cannot read the pushed object `{local}`: {}",
+                e.message()
+            ),
+        };
+        let mut walk = repo.revwalk()?;
+        walk.push(tip)?;
+        let known = (!is_zero(remote))
+            .then(|| Oid::from_str(remote).ok())
+            .flatten()
+            .and_then(|id| repo.find_object(id, None).ok()?.peel_to_commit().ok());
+        match known {
+            Some(c) => walk.hide(c.id())?,
+            None => {
+                let glob = match &push.remote {
+                    Some(r) => format!("refs/remotes/{r}/*"),
+                    None => "refs/remotes/*".to_string(),
+                };
+                walk.hide_glob(&glob)?;
+            }
+        }
+        for id in walk {
+            let id = id.map_err(|e| anyhow!("cannot walk the pushed commits: {}", e.message()))?;
+            if set.insert(id) {
+                order.push(id);
+            }
+        }
+    }
+    oldest_first(repo, &order, &set)
+}
+
+/// `ids` ordered so that every commit comes after its parents among them.
+fn oldest_first(repo: &Repository, ids: &[Oid], set: &HashSet<Oid>) -> Result<Vec<Oid>> {
+    let mut done: HashSet<Oid> = HashSet::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for &start in ids {
+        let mut stack = vec![(start, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            if expanded {
+                out.push(id);
+                continue;
+            }
+            if !done.insert(id) {
+                continue;
+            }
+            stack.push((id, true));
+            for p in repo.find_commit(id)?.parent_ids() {
+                if set.contains(&p) && !done.contains(&p) {
+                    stack.push((p, false));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A range with an empty side (`..HEAD`, `HEAD..`, `...X`), or more than two sides, can only be a
+/// mistake (an unset variable): an error, never a scan of nothing.
+fn check_range_sides(range: &str) -> Result<()> {
+    let (base, tip) = range
+        .split_once("...")
+        .or_else(|| range.split_once(".."))
+        .unwrap_or((range, ""));
+    if base.trim().is_empty() {
+        bail!(
+            "`{range}`: the range has no base; is $BASE unset? (write BASE..HEAD, e.g. origin/main..HEAD)"
+        );
+    }
+    if tip.trim().is_empty() {
+        bail!(
+            "`{range}`: the range has no tip; is the variable after `..` unset? (write BASE..HEAD)"
+        );
+    }
+    if tip.starts_with('.') || tip.contains("..") {
+        bail!("`{range}`: not a range: write BASE..HEAD (or BASE...HEAD), two revisions");
+    }
+    Ok(())
 }
 
 /// Resolves both ends of `a..b` (or `a...b`), so an unknown one is named.

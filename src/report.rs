@@ -202,7 +202,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
             plural(b as usize, "binary output")
         ),
     };
-    let what = if s.commits > 0 {
+    let what = if s.commits > 0 || s.git_history {
         format!(
             "{} from {}",
             plural(s.files_scanned as usize, "blob"),

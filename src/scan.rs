@@ -72,6 +72,10 @@ pub struct Summary {
     pub skipped_submodules: u64,
     /// The history scanned is cut off at a shallow clone's graft.
     pub shallow: bool,
+    /// The input was git history (`caulk history`, `caulk pre-push`): the text summary counts
+    /// commits, even none.
+    #[serde(skip)]
+    pub git_history: bool,
     /// Files read as Jupyter notebooks (cells and outputs decoded).
     pub notebooks: u64,
     /// `.ipynb` files that did not parse as notebooks and were scanned as plain text.
@@ -239,7 +243,6 @@ impl Shared {
         self.files.fetch_add(1, Ordering::Relaxed);
         let mut got = match &decoded {
             Content::Binary => {
-                self.binary.fetch_add(1, Ordering::Relaxed);
                 self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
                 scan_binary(engine, buf, path, display)
             }
@@ -248,6 +251,8 @@ impl Shared {
                 scan_contents(engine, text, path, display)
             }
         };
+        self.binary
+            .fetch_add(u64::from(got.binary), Ordering::Relaxed);
         if let Some(stable) = stable.filter(|s| *s != display) {
             for f in &mut got.findings {
                 f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
@@ -323,6 +328,8 @@ pub struct Scanned {
     pub as_text: Option<String>,
     /// Binary payloads of the notebook skipped (see `Summary::notebook_binary_outputs`).
     pub notebook_binary_outputs: u64,
+    /// The input was binary and its printable runs were scanned (`Summary::binary_strings`).
+    pub binary: bool,
     /// Why a rule could not run on it.
     pub error: Option<String>,
 }
@@ -396,7 +403,10 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
 /// Scans a binary input's printable runs ([`text::strings`]); a finding is positioned by its
 /// byte offset in the input (and the line `grep -n` would give).
 pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, display: &str) -> Scanned {
-    let mut out = Scanned::default();
+    let mut out = Scanned {
+        binary: true,
+        ..Scanned::default()
+    };
     let strings = text::strings(buf);
     if strings.text.is_empty() {
         return out;

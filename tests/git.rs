@@ -187,7 +187,7 @@ fn staged_renames_deletions_binaries_and_submodules() {
     let head = commit_all(d, "base");
     git(d, &["mv", "old.env", "new.env"]);
     git(d, &["rm", "-q", "gone.env"]);
-    let mut bin = b"\0\0\0binary".to_vec();
+    let mut bin = b"\0\0\0binary\0".to_vec();
     bin.extend_from_slice(GROQ_KEY.as_bytes());
     write_tree(d, &[("model.bin", &bin)]);
     git(d, &["add", "model.bin"]);
@@ -201,8 +201,40 @@ fn staged_renames_deletions_binaries_and_submodules() {
         ],
     );
     let (code, report, stderr) = run_json(d, &["staged"]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(report["summary"]["skipped_binary"], 1);
+    // the binary file is scanned for its printable runs
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("model.bin", 1, "groq-api-key")]),
+        "{stderr}"
+    );
+    assert_eq!(report["summary"]["binary_strings"], 1);
+    assert_eq!(report["findings"][0]["byte_offset"], 10);
+    // a binary file edited keeps what it held: only a secret it did not hold is new
+    let mut edited = bin.clone();
+    edited.extend(b"\0\x01\x02");
+    write_tree(d, &[("model.bin", &edited)]);
+    git(d, &["add", "model.bin"]);
+    git(d, &["commit", "-q", "-m", "model", "--", "model.bin"]);
+    edited.extend(b"\0");
+    edited.extend(HF_KEY.as_bytes());
+    write_tree(d, &[("model.bin", &edited)]);
+    git(d, &["add", "model.bin"]);
+    let (code, report, _) = run_json(d, &["staged"]);
+    assert_eq!(
+        (code, found(&report)),
+        (1, vec![row("model.bin", 1, "huggingface-token")])
+    );
+    // and history finds both, each with the commit that brought it
+    git(d, &["commit", "-q", "-m", "model 2", "--", "model.bin"]);
+    let (_, report, _) = run_json(d, &["history"]);
+    let mut rules: Vec<String> = found(&report)
+        .into_iter()
+        .filter(|(p, _, _)| p == "model.bin")
+        .map(|(_, _, r)| r)
+        .collect();
+    rules.sort();
+    assert_eq!(rules, ["groq-api-key", "huggingface-token"]);
+    assert!(report["summary"]["binary_strings"].as_u64() >= Some(2));
     // a rename that also adds a secret: only the added line counts
     write_tree(
         d,
@@ -944,4 +976,509 @@ fn staged_in_a_bare_repository_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("bare repository"));
+}
+
+/// Runs git with `input` on standard input, returning its trimmed standard output.
+fn git_in(dir: &Path, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Std::new("git")
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A pull request on a depth-1 checkout: its range reaches the graft, so scanning it is an
+/// error naming the fix, never "no secrets" (the PR adds a key and removes it) nor the base's
+/// secrets blamed on the PR; once deepened past the base, the same range scans normally.
+#[test]
+fn history_range_reaching_a_shallow_graft_is_an_error_until_deepened() {
+    let r = repo();
+    let src = r.path();
+    for i in 0..3 {
+        write_tree(src, &[("n.txt", format!("{i}\n").as_bytes())]);
+        commit_all(src, "older");
+    }
+    write_tree(
+        src,
+        &[("base.py", format!("K = '{GROQ_KEY}'\n").as_bytes())],
+    );
+    commit_all(src, "old secret on main");
+    write_tree(src, &[("README.md", b"# x\n")]);
+    let base = commit_all(src, "base");
+    git(src, &["checkout", "-q", "-b", "pr"]);
+    write_tree(src, &[("pr.py", format!("T = '{HF_KEY}'\n").as_bytes())]);
+    let leak = commit_all(src, "add a token");
+    write_tree(src, &[("pr.py", b"T = os.environ['HF_TOKEN']\n")]);
+    commit_all(src, "remove it");
+    let tmp = TempDir::new().unwrap();
+    let url = format!("file://{}", src.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", "--depth", "1", "--branch", "pr", &url, "s"],
+    );
+    let d = &tmp.path().join("s");
+    git(d, &["fetch", "-q", "--depth", "1", "origin", &base]);
+    let range = format!("{base}..HEAD");
+    let out = caulk()
+        .current_dir(d)
+        .args(["history", &range])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    let graft = git_out(d, &["rev-parse", "HEAD"]);
+    assert!(
+        err.contains(&format!("graft {graft}"))
+            && err.contains("--deepen")
+            && err.contains("fetch-depth: 0")
+            && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no report, no 'no secrets found'");
+    // --since-commit has a base too
+    caulk()
+        .current_dir(d)
+        .args(["history", "--since-commit", &base])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("graft"));
+    // deepened: the range stays inside the commits present and scans as usual
+    git(d, &["fetch", "-q", "--deepen=3", "origin", "pr"]);
+    assert!(d.join(".git/shallow").exists(), "still shallow");
+    let (code, report, _) = run_json(d, &["history", &range]);
+    assert_eq!(code, 1);
+    assert_eq!(found(&report), vec![row("pr.py", 1, "huggingface-token")]);
+    assert_eq!(report["findings"][0]["commit"]["sha"], leak.as_str());
+    assert_eq!(report["summary"]["commits"], 2);
+}
+
+/// A full scan of a shallow clone still runs, but a secret only the graft's tree shows is not
+/// blamed on the graft as if it brought it: the finding says so.
+#[test]
+fn history_of_a_shallow_clone_says_a_graft_finding_may_be_older() {
+    let r = repo();
+    let src = r.path();
+    write_tree(src, &[("old.py", format!("K = '{GROQ_KEY}'\n").as_bytes())]);
+    commit_all(src, "old");
+    write_tree(src, &[("README.md", b"# x\n")]);
+    commit_all(src, "graft here");
+    write_tree(src, &[("new.py", format!("T = '{HF_KEY}'\n").as_bytes())]);
+    let new = commit_all(src, "new");
+    let tmp = TempDir::new().unwrap();
+    let url = format!("file://{}", src.display());
+    git(tmp.path(), &["clone", "-q", "--depth", "2", &url, "s"]);
+    let d = &tmp.path().join("s");
+    let graft = git_out(d, &["rev-parse", "HEAD~1"]);
+    let (code, report, stderr) = run_json(d, &["history"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["shallow"], true);
+    assert!(stderr.contains("shallow clone"), "{stderr}");
+    let fs = report["findings"].as_array().unwrap();
+    let by = |p: &str| fs.iter().find(|f| f["path"] == p).unwrap();
+    let note = by("old.py")["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        note.contains(&format!("present at the shallow graft {}", &graft[..12]))
+            && note.contains("introduced there or earlier"),
+        "{note}"
+    );
+    assert_eq!(by("new.py")["commit"]["sha"], new.as_str());
+    assert!(
+        by("new.py").get("note").is_none(),
+        "a later commit is blamed plainly"
+    );
+    // the text report shows the note
+    caulk()
+        .current_dir(d)
+        .arg("history")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("present at the shallow graft"));
+}
+
+/// An empty side of a range is an unset variable, never "scanned 0 files"; a well-formed range
+/// with no commits says "0 commits" and passes.
+#[test]
+fn history_range_with_an_empty_side_is_an_error_and_an_empty_range_is_zero_commits() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.txt", b"a\n")]);
+    commit_all(d, "a");
+    for (range, says) in [
+        ("..HEAD", "the range has no base; is $BASE unset?"),
+        ("...HEAD", "the range has no base"),
+        ("HEAD..", "the range has no tip"),
+        ("..", "the range has no base"),
+        ("nope..HEAD", "`nope`"),
+        ("HEAD..nope", "`nope`"),
+    ] {
+        let out = caulk()
+            .current_dir(d)
+            .args(["history", range])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{range}: {}", output_text(&out));
+        assert!(
+            err.contains(&format!("`{range}`")) || err.contains(says),
+            "{range}: {err}"
+        );
+        assert!(err.contains(says), "{range}: {err}");
+    }
+    caulk()
+        .current_dir(d)
+        .args(["history", "--since-commit", ""])
+        .assert()
+        .code(2);
+    caulk()
+        .current_dir(d)
+        .args(["history", "HEAD..HEAD"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("scanned 0 blobs from 0 commits"));
+    let (code, report, _) = run_json(d, &["history", "HEAD..HEAD"]);
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (0, Some(0)));
+}
+
+/// `--all` reads refs that name a blob or a tree (directly or through an annotated tag), each
+/// blob once, reported under the ref's name (`refs/tags/t`, `refs/tags/t:dir/file`).
+#[test]
+fn history_all_scans_tags_that_name_a_blob_or_a_tree() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.txt", b"a\n")]);
+    commit_all(d, "a");
+    let blob = git_in(
+        d,
+        &["hash-object", "-w", "--stdin"],
+        &format!("T = '{HF_KEY}'\n"),
+    );
+    git(d, &["tag", "t", &blob]);
+    let inner = git_in(
+        d,
+        &["hash-object", "-w", "--stdin"],
+        &format!("K = '{GROQ_KEY}'\n"),
+    );
+    let sub = git_in(d, &["mktree"], &format!("100644 blob {inner}\tkey.py\n"));
+    let tree = git_in(d, &["mktree"], &format!("040000 tree {sub}\tconf\n"));
+    git(d, &["tag", "-a", "-m", "a tree", "tt", &tree]);
+    // the same blob under a second tag, and a tag on a blob a commit has: each read once
+    git(d, &["tag", "t2", &blob]);
+    let committed = git_out(d, &["rev-parse", "HEAD:a.txt"]);
+    git(d, &["tag", "t3", &committed]);
+    let (code, report, _) = run_json(d, &["history", "--all"]);
+    assert_eq!(code, 1);
+    let mut got = found(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            row("refs/tags/t", 1, "huggingface-token"),
+            row("refs/tags/tt:conf/key.py", 1, "groq-api-key"),
+        ]
+    );
+    assert!(report["findings"][0]["commit"].is_null());
+    assert_eq!(
+        report["summary"]["files_scanned"], 3,
+        "a.txt, the blob, key.py"
+    );
+    // without --all, HEAD's history only
+    let (code, _, _) = run_json(d, &["history"]);
+    assert_eq!(code, 0);
+}
+
+/// A blob over --max-file-size is named, with its size from the object's header, and not read.
+#[test]
+fn history_and_staged_skip_a_blob_over_the_limit() {
+    let r = repo();
+    let d = r.path();
+    let big = format!("T = '{HF_KEY}'\n{}", "x = 1\n".repeat(400_000));
+    write_tree(d, &[("big.py", big.as_bytes())]);
+    git(d, &["add", "big.py"]);
+    let (code, report, stderr) = run_json(d, &["staged", "--max-file-size", "1MiB"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["skipped_too_large"], 1);
+    assert!(stderr.contains("big.py"), "{stderr}");
+    commit_all(d, "big");
+    let (code, report, stderr) = run_json(d, &["history", "--max-file-size", "1MiB"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["skipped_too_large"], 1);
+    assert!(stderr.contains("big.py (blob"), "{stderr}");
+    let (code, _, _) = run_json(d, &["history"]);
+    assert_eq!(code, 1, "under the default limit it is read");
+}
+
+/// A range that adds patterns to a `.gitignore` or `.ignore` says so, as for `.caulkignore`;
+/// one that adds only comments or negations does not.
+#[test]
+fn history_range_notices_new_ignore_patterns() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[(".gitignore", b"target/\n"), ("a.txt", b"a\n")]);
+    let base = commit_all(d, "base");
+    write_tree(
+        d,
+        &[
+            (".gitignore", b"target/\n# build output\n!keep.txt\n"),
+            ("a.txt", b"b\n"),
+        ],
+    );
+    commit_all(d, "comment only");
+    let (code, report, _) = run_json(d, &["history", &format!("{base}..HEAD")]);
+    assert_eq!(code, 0);
+    assert!(report["summary"].get("notices").is_none(), "{report}");
+    write_tree(
+        d,
+        &[
+            (".gitignore", b"target/\nsecrets/\n"),
+            ("sub/.ignore", b"*\n"),
+        ],
+    );
+    let hide = commit_all(d, "hide things");
+    let (code, report, _) = run_json(d, &["history", &format!("{base}..HEAD")]);
+    assert_eq!(code, 0);
+    let notices: Vec<(String, String, String)> = report["summary"]["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["commit"].as_str().unwrap().to_string(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert_eq!(
+        (notices[0].0.as_str(), notices[0].1.as_str()),
+        (".gitignore", hide.as_str())
+    );
+    assert!(notices[0].2.contains("`secrets/`"), "{notices:?}");
+    assert!(
+        notices[0]
+            .2
+            .contains("untracked files matching the new patterns are skipped"),
+        "{notices:?}"
+    );
+    assert_eq!(notices[1].0, "sub/.ignore");
+    // the text report shows them too
+    caulk()
+        .current_dir(d)
+        .args(["history", &format!("{base}..HEAD")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "adds ignore patterns to sub/.ignore",
+        ));
+}
+
+/// A bare remote in a temp folder and a clone of it with caulk as its git pre-push hook.
+fn pushing_repo() -> (TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = TempDir::new().unwrap();
+    let remote = tmp.path().join("remote.git");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&remote).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    git(&remote, &["init", "-q", "--bare"]);
+    git(&work, &["init", "-q"]);
+    git(&work, &["config", "user.name", "Ada"]);
+    git(&work, &["config", "user.email", "ada@example.com"]);
+    git(&work, &["config", "commit.gpgsign", "false"]);
+    git(
+        &work,
+        &["remote", "add", "origin", &remote.to_string_lossy()],
+    );
+    let hook = work.join(".git/hooks/pre-push");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' pre-push \"$@\"\n",
+            env!("CARGO_BIN_EXE_caulk")
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (tmp, remote, work)
+}
+
+/// `git push`, returning (success, stdout and stderr).
+fn push(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Std::new("git")
+        .current_dir(dir)
+        .arg("push")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (out.status.success(), output_text(&out))
+}
+
+/// The root commit of a first push to an empty remote is scanned: a key in it blocks the push.
+#[test]
+fn pre_push_hook_scans_the_root_commit_of_a_first_push() {
+    let (_tmp, remote, w) = pushing_repo();
+    write_tree(&w, &[("k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    let root = commit_all(&w, "root");
+    let (ok, all) = push(&w, &["origin", "HEAD:refs/heads/main"]);
+    assert!(!ok, "blocked: {all}");
+    assert!(
+        all.contains("k.py:1:6") && all.contains(&root[..12]) && all.contains("push blocked"),
+        "{all}"
+    );
+    assert_no_secret(&all, &[HF_KEY.into()], "pre-push");
+    assert!(
+        Std::new("git")
+            .current_dir(&remote)
+            .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
+            .output()
+            .unwrap()
+            .stdout
+            .is_empty(),
+        "nothing reached the remote"
+    );
+}
+
+/// A new branch's first push scans the commits no remote-tracking ref has: a key committed past
+/// the pre-commit hook is blocked; a clean branch passes; deleting a branch passes.
+#[test]
+fn pre_push_hook_blocks_a_new_branch_and_lets_a_deletion_through() {
+    let (_tmp, _remote, w) = pushing_repo();
+    write_tree(&w, &[("a.py", b"x = 1\n")]);
+    commit_all(&w, "clean");
+    let (ok, all) = push(&w, &["-u", "origin", "HEAD:refs/heads/main"]);
+    assert!(ok, "{all}");
+    assert!(all.contains("scanned 1 blob from 1 commit"), "{all}");
+    git(&w, &["checkout", "-q", "-b", "feature"]);
+    write_tree(&w, &[("b.py", b"y = 2\n")]);
+    commit_all(&w, "clean feature");
+    let (ok, all) = push(&w, &["origin", "feature"]);
+    assert!(ok, "{all}");
+    assert!(all.contains("from 1 commit"), "only the new commit: {all}");
+    git(&w, &["checkout", "-q", "-b", "leaky"]);
+    write_tree(&w, &[("k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    git(&w, &["add", "k.py"]);
+    git(&w, &["commit", "-q", "--no-verify", "-m", "leak"]);
+    write_tree(&w, &[("c.py", b"z = 3\n")]);
+    commit_all(&w, "on top");
+    let (ok, all) = push(&w, &["origin", "leaky"]);
+    assert!(!ok, "{all}");
+    assert!(
+        all.contains("k.py:1:6") && all.contains("from 2 commits"),
+        "{all}"
+    );
+    assert_no_secret(&all, &[HF_KEY.into()], "pre-push");
+    // a deletion sends nothing
+    let (ok, all) = push(&w, &["origin", ":feature"]);
+    assert!(ok, "{all}");
+    assert!(all.contains("0 commits"), "{all}");
+}
+
+/// An update push scans only what the remote lacks: a key already on the remote is not reported
+/// again; a new one is.
+#[test]
+fn pre_push_update_scans_only_the_new_commits() {
+    let (_tmp, _remote, w) = pushing_repo();
+    write_tree(&w, &[("old.py", format!("K = '{GROQ_KEY}'\n").as_bytes())]);
+    commit_all(&w, "old leak");
+    let (ok, _) = push(&w, &["--no-verify", "-u", "origin", "HEAD:refs/heads/main"]);
+    assert!(ok);
+    write_tree(
+        &w,
+        &[("old.py", format!("K = '{GROQ_KEY}'\nLR = 1\n").as_bytes())],
+    );
+    commit_all(&w, "edit the file with the old key");
+    let (ok, all) = push(&w, &["origin", "HEAD:refs/heads/main"]);
+    assert!(ok, "the old key is the remote's already: {all}");
+    assert!(
+        all.contains("no secrets found") && all.contains("from 1 commit"),
+        "{all}"
+    );
+    write_tree(&w, &[("new.py", format!("T = '{HF_KEY}'\n").as_bytes())]);
+    commit_all(&w, "new leak");
+    let (ok, all) = push(&w, &["origin", "HEAD:refs/heads/main"]);
+    assert!(!ok, "{all}");
+    assert!(
+        all.contains("new.py:1:6") && !all.contains("old.py"),
+        "{all}"
+    );
+}
+
+/// `caulk pre-push` driven by hand: several lines are scanned as one union (each commit once); a
+/// remote sha missing here falls back to the remote-tracking refs; the framework's variables are
+/// read when standard input is empty; malformed input is an error.
+#[test]
+fn pre_push_reads_lines_and_the_frameworks_variables() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("a.py", b"x = 1\n")]);
+    let a = commit_all(d, "a");
+    write_tree(d, &[("k.py", format!("K = '{HF_KEY}'\n").as_bytes())]);
+    let b = commit_all(d, "b");
+    write_tree(d, &[("c.py", b"z = 1\n")]);
+    let c = commit_all(d, "c");
+    let zero = "0".repeat(40);
+    let pre_push = |stdin: String, env: &[(&str, &str)]| {
+        let mut cmd = caulk();
+        cmd.current_dir(d)
+            .args(["pre-push", "origin", "/nowhere", "--format", "json"])
+            .write_stdin(stdin);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code().unwrap(), report, output_text(&out))
+    };
+    // two refs sharing commits: a..c and a new ref at b (no remotes: everything reachable)
+    let (code, report, all) = pre_push(
+        format!("refs/heads/x {c} refs/heads/x {a}\nrefs/tags/v {b} refs/tags/v {zero}\n"),
+        &[],
+    );
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(report["summary"]["commits"], 3, "a, b, c once each: {all}");
+    assert_eq!(found(&report), vec![row("k.py", 1, "huggingface-token")]);
+    // only c: nothing new
+    let (code, report, _) = pre_push(format!("refs/heads/x {c} refs/heads/x {b}\n"), &[]);
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (0, Some(1)));
+    // a remote sha this clone lacks: what no remote-tracking ref has (none here: all of it)
+    let (code, report, _) = pre_push(
+        format!("refs/heads/x {c} refs/heads/x {}\n", "1".repeat(40)),
+        &[],
+    );
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (1, Some(3)));
+    // a deletion: nothing
+    let (code, report, _) = pre_push(format!("(delete) {zero} refs/heads/x {c}\n"), &[]);
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (0, Some(0)));
+    // the framework: FROM..TO, else the local branch's unpushed commits
+    let (code, report, _) = pre_push(
+        String::new(),
+        &[("PRE_COMMIT_FROM_REF", &b), ("PRE_COMMIT_TO_REF", &c)],
+    );
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (0, Some(1)));
+    let (code, report, _) = pre_push(String::new(), &[("PRE_COMMIT_REMOTE_NAME", "origin")]);
+    assert_eq!((code, report["summary"]["commits"].as_u64()), (1, Some(3)));
+    // malformed input
+    let (code, _, all) = pre_push("refs/heads/x HEAD\n".into(), &[]);
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("pre-push input, line 1"), "{all}");
 }

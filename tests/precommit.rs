@@ -193,6 +193,15 @@ fn readme_local_hooks_block_a_commit_and_a_push() {
     git(remote.path(), &["init", "-q", "--bare"]);
     let url = remote.path().to_string_lossy().into_owned();
     git(d, &["remote", "add", "origin", &url]);
+    // a first push to the empty remote (the root commit goes too): the framework leaves
+    // PRE_COMMIT_FROM_REF/TO_REF unset, and the leak is blocked all the same
+    let new_branch = with_path(d, "git", &["push", "origin", "HEAD:refs/heads/first"]);
+    let all = output_text(&new_branch);
+    assert!(
+        !new_branch.status.success(),
+        "a first push is blocked:\n{all}"
+    );
+    assert!(all.contains("k.py:1:6") && !all.contains(HF_KEY), "{all}");
     // the remote starts with the clean commit, so the push brings only the leak
     let first = with_path(
         d,
