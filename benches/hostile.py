@@ -20,6 +20,9 @@ Cases (generated under DIR, default a temporary folder):
   git-big-blob   a repository whose history holds one 300 MiB text blob (over the default
                  256 MiB limit), scanned with `caulk history`: the blob's size comes from its
                  header, so it is skipped without being inflated
+  stdin-zero     `caulk scan - --max-file-size 10MiB < /dev/zero`: standard input is read in
+                 windows up to the limit, then the scan stops with exit 2 (it used to read all
+                 of /dev/zero into memory until the OOM killer came)
 Prints per case: median wall time, peak RSS of the caulk process, findings, exit code.
 """
 import argparse
@@ -154,6 +157,10 @@ def gen(out, rng):
     os.remove(os.path.join(d, "dump.sql"))  # only the blob in .git remains
     subprocess.run([*git, "commit", "-q", "-am", "drop the dump"], check=True)
     cases["git-big-blob"] = (d, [], 0)
+    # stdin-zero: no files; main() pipes /dev/zero in.
+    d = os.path.join(out, "stdin-zero")
+    os.makedirs(d, exist_ok=True)
+    cases["stdin-zero"] = (d, ["--max-file-size", "10MiB"], 0)
     return cases
 
 
@@ -191,6 +198,9 @@ def main():
         if name.startswith("git-"):  # MB is then the repository's size on disk
             cmd = [args.caulk, "history", "-q", "--format", "json", "-o", report, *extra]
             cwd = d
+        if name.startswith("stdin-"):  # `exec`: the shell becomes caulk, whose RSS is measured
+            cmd = ["sh", "-c", 'exec "$0" scan - -q --format json -o "$1" "$2" "$3" < /dev/zero',
+                   args.caulk, report, *extra]
         times, rss, code = [], [], None
         for _ in range(args.rounds):
             dt, mem, code = run(cmd, cwd=cwd)
