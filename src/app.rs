@@ -86,8 +86,10 @@ const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
 
 impl Setup {
     /// Loads the configuration (`--config`, or the first `caulk.toml`/`.caulk.toml` in `dirs`)
-    /// and builds the engine for the rules it and the flags select.
-    fn new(common: &CommonArgs, dirs: &[PathBuf]) -> Result<Setup> {
+    /// and builds the engine for the rules it and the flags select. Refuses, before anything is
+    /// read or written, reports that would overwrite each other or an input (`scanned`: the
+    /// paths named to scan).
+    fn new(common: &CommonArgs, dirs: &[PathBuf], scanned: &[PathBuf]) -> Result<Setup> {
         check_report_targets(common)?;
         let config = load_config(common.config.as_deref(), common.no_config, dirs)?;
         let builtin = Ruleset::builtin()?;
@@ -97,7 +99,7 @@ impl Setup {
         };
         let set = set.select(&common.rules, &common.skip_rules)?;
         let defaults = config.as_ref().map(|c| &c.scan);
-        Ok(Setup {
+        let setup = Setup {
             engine: Engine::new(set),
             max_file_size: common
                 .max_file_size
@@ -112,7 +114,9 @@ impl Setup {
                 .or_else(|| defaults.and_then(|d| d.threads))
                 .unwrap_or(0),
             config,
-        })
+        };
+        refuse_writing_inputs(common, &setup, scanned)?;
+        Ok(setup)
     }
 
     /// The baseline in use: `--baseline`, else the configuration's.
@@ -163,8 +167,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         .into_iter()
         .collect();
     dirs.extend(repo_top(first.map_or(Path::new("."), |p| p.as_path())));
-    let setup = Setup::new(&args.common, &dirs)?;
-    refuse_writing_inputs(&args.common, &setup, &paths)?;
+    let setup = Setup::new(&args.common, &dirs, &paths)?;
     let opts = ScanOptions {
         paths,
         no_ignore: args.no_ignore || setup.scan_default(|d| d.no_ignore),
@@ -245,8 +248,7 @@ fn git_dirs() -> Vec<PathBuf> {
 }
 
 fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
-    let setup = Setup::new(&args.common, &git_dirs())?;
-    refuse_writing_inputs(&args.common, &setup, &[])?;
+    let setup = Setup::new(&args.common, &git_dirs(), &[])?;
     let mut result = git::staged(
         &setup.engine,
         &git::StagedOptions {
@@ -276,8 +278,7 @@ fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
 }
 
 fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
-    let setup = Setup::new(&args.common, &git_dirs())?;
-    refuse_writing_inputs(&args.common, &setup, &[])?;
+    let setup = Setup::new(&args.common, &git_dirs(), &[])?;
     let opts = git::HistoryOptions {
         range: args.range.clone(),
         all: args.all,
@@ -297,7 +298,7 @@ fn run_history(args: HistoryArgs) -> Result<ExitStatus> {
 /// commits of HEAD that no remote-tracking ref has.
 fn run_pre_push(args: PrePushArgs) -> Result<ExitStatus> {
     use std::io::Read;
-    let setup = Setup::new(&args.common, &git_dirs())?;
+    let setup = Setup::new(&args.common, &git_dirs(), &[])?;
     let mut input = Vec::new();
     if !io::stdin().is_terminal() {
         io::stdin()
