@@ -926,33 +926,36 @@ fn scan_tracked_ignored(
         }
     };
     // Repository paths of the ignored entries, with the root each was found under.
-    let mut prefixes: Vec<(String, &PathBuf, String)> = ignored
+    let prefixes: std::collections::HashMap<Vec<u8>, (&PathBuf, String)> = ignored
         .iter()
         .filter_map(|p| {
             let stable = stable_path(anchors, p)?;
             let root = roots.iter().find(|r| p.starts_with(r))?;
             let root_stable = stable_path(anchors, root).unwrap_or_default();
-            Some((stable, root, root_stable))
+            Some((stable.into_bytes(), (root, root_stable)))
         })
         .collect();
-    prefixes.sort();
-    prefixes.dedup_by(|a, b| a.0 == b.0);
     for entry in index.iter() {
         // Regular and executable files at stage 0; not symlinks or submodules.
         let regular = matches!(entry.mode & 0o170000, 0o100000);
         if !regular || (entry.flags >> 12) & 0x3 != 0 {
             continue;
         }
-        let path = String::from_utf8_lossy(&entry.path);
-        let under = |prefix: &str| {
-            path.as_ref() == prefix
-                || path
-                    .strip_prefix(prefix)
-                    .is_some_and(|r| r.starts_with('/'))
+        // The entry itself or its nearest ignored folder (one lookup per folder level).
+        let mut end = entry.path.len();
+        let hit = loop {
+            if let Some(hit) = prefixes.get(&entry.path[..end]) {
+                break Some(hit);
+            }
+            match memchr::memrchr(b'/', &entry.path[..end]) {
+                Some(i) => end = i,
+                None => break None,
+            }
         };
-        let Some((_, root, root_stable)) = prefixes.iter().find(|(p, _, _)| under(p)) else {
+        let Some((root, root_stable)) = hit else {
             continue;
         };
+        let path = String::from_utf8_lossy(&entry.path);
         let rel = match root_stable.as_str() {
             "" => path.as_ref(),
             s => path
