@@ -823,7 +823,7 @@ fn tracked_ignored_env_a_nul_env_and_a_pickle_are_all_reported() {
     write_tree(
         d,
         &[
-            (".gitignore", b".env\n*.env\n"),
+            (".gitignore", b".env\nuntracked.env\n"),
             (
                 "config/local.env",
                 &[b"DEBUG=1\n\x00\nTOKEN=", GROQ_KEY.as_bytes(), b"\n"].concat(),
@@ -836,45 +836,42 @@ fn tracked_ignored_env_a_nul_env_and_a_pickle_are_all_reported() {
     assert_eq!(code, 1, "{stderr}");
     let mut got = found(&report);
     got.sort();
+    let row = |p: &str, r: &str| (p.to_string(), r.to_string());
     assert_eq!(
         got,
         [
-            (".env".to_string(), "huggingface-token".to_string()),
-            (
-                "models/ckpt.pkl".to_string(),
-                "huggingface-token".to_string()
-            ),
+            row(".env", "huggingface-token"),
+            row("config/local.env", "groq-api-key"),
+            row("models/ckpt.pkl", "huggingface-token"),
         ],
         "{report}"
     );
     let s = &report["summary"];
     assert_eq!(s["tracked_ignored"], 1, "{s}");
     assert_eq!(s["binary_strings"], 1, "{s}");
-    // the pickled token is placed by its byte offset in the file
-    let pkl = &report["findings"].as_array().unwrap()[1];
-    let at = pickle_with(HF_KEY2)
-        .windows(HF_KEY2.len())
-        .position(|w| w == HF_KEY2.as_bytes())
-        .unwrap();
-    assert_eq!(pkl["byte_offset"], at as u64, "{pkl}");
-    // the ignored, untracked .env is left out (ignore files decide for untracked files), but
-    // a tracked `local.env` with a NUL byte is text: track it and it is reported
-    git(d, &["add", "-f", "config/local.env"]);
-    let (_, report, _) = run(d, &["scan", "."]);
-    assert!(
-        found(&report).contains(&("config/local.env".into(), "groq-api-key".into())),
-        "{report}"
-    );
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "config/local.env" && f["rule_id"] == "groq-api-key")
-        .unwrap();
+    let finding = |path: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    // the `.env` with a NUL byte is text, with an editor's line and column
+    let f = finding("config/local.env");
     assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(3), Some(7))
     );
+    // the pickled token is placed by its byte offset in the file
+    let at = pickle_with(HF_KEY2)
+        .windows(HF_KEY2.len())
+        .position(|w| w == HF_KEY2.as_bytes())
+        .unwrap();
+    assert_eq!(finding("models/ckpt.pkl")["byte_offset"], at as u64);
+    // the ignored, untracked .env is left out: ignore files decide for untracked files
+    git(d, &["add", "config/local.env", "models/ckpt.pkl"]);
     // a committed `.ignore` holding `*` hides nothing git tracks
     write_tree(d, &[(".ignore", b"*\n")]);
     git(d, &["add", "-A"]);
