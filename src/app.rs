@@ -13,15 +13,15 @@ use crate::cli::{
     ScanArgs, StagedArgs, StripArgs,
 };
 use crate::config::{self, Config, ScanDefaults};
-use crate::engine::Engine;
 use crate::exit::ExitStatus;
 use crate::git;
 use crate::report::{self, ReportOptions};
-use crate::rules::Ruleset;
 use crate::sanitize::escape;
 use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
 use crate::suppress::{self, Held, Policy};
-use crate::validate::Confidence;
+use caulk_engine::checks::Confidence;
+use caulk_engine::engine::Engine;
+use caulk_engine::rules::Ruleset;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
@@ -488,7 +488,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
 struct Render<'a> {
     findings: &'a [crate::finding::Finding],
     summary: &'a scan::Summary,
-    rules: &'a [crate::rules::Rule],
+    rules: &'a [caulk_engine::rules::Rule],
     suppressed: Option<&'a [suppress::Suppressed]>,
 }
 
@@ -759,10 +759,10 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
         let redacted = crate::finding::redact(ex.secret.as_bytes(), rule);
         out.push(format!(
             "example      {}",
-            crate::rules::one_line(&ex.text.replace(&ex.secret, &redacted))
+            caulk_engine::rules::one_line(&ex.text.replace(&ex.secret, &redacted))
         ));
     }
-    for (i, line) in report::wrap(&crate::rules::one_line(&rule.remediation), 86)
+    for (i, line) in report::wrap(&caulk_engine::rules::one_line(&rule.remediation), 86)
         .into_iter()
         .enumerate()
     {

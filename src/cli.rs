@@ -6,17 +6,18 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// `caulk --version`: the crate version and the rule pack built in.
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (rule pack: ",
-    env!("CAULK_RULE_PACK"),
-    ")"
-);
+pub static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (rule pack: {})",
+        env!("CARGO_PKG_VERSION"),
+        caulk_engine::RULE_PACK
+    )
+});
 
 /// caulk seals credential leaks before they land: it scans files, notebooks and git changes for
 /// API keys, tokens and private keys, and prints them redacted.
 #[derive(Debug, Parser)]
-#[command(name = "caulk", version = VERSION, about, max_term_width = 100)]
+#[command(name = "caulk", version = VERSION.as_str(), about, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -136,7 +137,7 @@ pub struct CommonArgs {
     /// Report only findings at least this sure: low (all), medium, or high (verified checksum
     /// or structure). [default: low]
     #[arg(long, value_name = "LEVEL")]
-    pub min_confidence: Option<crate::validate::Confidence>,
+    pub min_confidence: Option<caulk_engine::checks::Confidence>,
     /// Read the configuration from FILE instead of looking for caulk.toml or .caulk.toml at the
     /// repository root or the scanned directory.
     #[arg(long, value_name = "FILE")]

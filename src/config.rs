@@ -14,8 +14,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::finding::Finding;
-use crate::rules::{Rule, Ruleset};
-use crate::validate::Confidence;
+use caulk_engine::checks::Confidence;
+use caulk_engine::rules::{Rule, Ruleset};
 
 /// The names a configuration file is looked for under, in order.
 pub const NAMES: [&str; 2] = ["caulk.toml", ".caulk.toml"];
@@ -113,7 +113,7 @@ impl Allow {
                 Regex::new(r).map_err(|err| {
                     anyhow::anyhow!(
                         "{file}: {at}: regex `{r}` does not compile: {}",
-                        crate::rules::one_line(&err.to_string())
+                        caulk_engine::rules::one_line(&err.to_string())
                     )
                 })
             })
@@ -201,7 +201,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config> {
         let name = path.display().to_string();
         let file: ConfigFile =
-            toml::from_str(text).map_err(|e| crate::rules::toml_error(&name, text, &e))?;
+            toml::from_str(text).map_err(|e| caulk_engine::rules::toml_error(&name, text, &e))?;
         let max_file_size = match &file.scan.max_file_size {
             Some(Size::Text(s)) => Some(
                 crate::cli::parse_size(s).map_err(|_| {

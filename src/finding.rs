@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Engine, Match, Spans};
-use crate::rules::Rule;
+use caulk_engine::engine::{Engine, Match, Spans};
+use caulk_engine::rules::Rule;
 
 /// Where a text segment came from.
 #[derive(Debug, Clone)]
@@ -142,7 +142,7 @@ pub struct Finding {
     pub entropy: f64,
     /// `high` (checksum or structure verified), `medium` (format matched) or `low` (context or
     /// entropy only, or a failed structure check).
-    pub confidence: crate::validate::Confidence,
+    pub confidence: caulk_engine::checks::Confidence,
     /// What else caulk could tell offline (a JWT's expiry); absent when nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -241,10 +241,10 @@ pub fn findings(
                     has
                 }
             };
-            let mut remediation = crate::rules::one_line(&rule.remediation);
+            let mut remediation = caulk_engine::rules::one_line(&rule.remediation);
             if let Some(nb) = &origin.notebook {
                 remediation.push(' ');
-                remediation.push_str(&crate::rules::one_line(if nb.in_output() {
+                remediation.push_str(&caulk_engine::rules::one_line(if nb.in_output() {
                     FIX_IN_OUTPUT
                 } else {
                     FIX_IN_SOURCE
@@ -271,7 +271,7 @@ pub fn findings(
                 key_path: origin.path.to_string(),
                 path_bytes: None,
                 remediation,
-                entropy: (crate::filters::entropy(secret) * 100.0).round() / 100.0,
+                entropy: (caulk_engine::filters::entropy(secret) * 100.0).round() / 100.0,
                 confidence: m.confidence,
                 note: note(rule, secret),
                 commit: None,
@@ -289,10 +289,10 @@ pub fn findings(
 /// A JWT's expiry, said plainly: an expired token is still worth rotating away (its signing key
 /// signed it), but the hurry differs.
 fn note(rule: &Rule, secret: &[u8]) -> Option<String> {
-    if rule.validate != Some(crate::validate::Check::Jwt) {
+    if rule.validate != Some(caulk_engine::checks::Check::Jwt) {
         return None;
     }
-    let exp = crate::validate::jwt_expiry(secret)?;
+    let exp = caulk_engine::checks::jwt_expiry(secret)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -588,13 +588,13 @@ mod tests {
                 rule: 0,
                 start: sa,
                 end: sa + a.len(),
-                confidence: crate::validate::Confidence::Medium,
+                confidence: caulk_engine::checks::Confidence::Medium,
             },
             Match {
                 rule: 0,
                 start: sb,
                 end: sb + b.len(),
-                confidence: crate::validate::Confidence::Medium,
+                confidence: caulk_engine::checks::Confidence::Medium,
             },
         ];
         let redacted = vec!["hf_*****hhZZ".to_string(), "hf_*****xxYY".to_string()];

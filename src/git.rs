@@ -16,9 +16,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{DiffOptions, ErrorCode, FileMode, Oid, Repository, Sort};
 use rayon::prelude::*;
 
-use crate::engine::Engine;
 use crate::finding::{CommitInfo, Finding};
 use crate::scan::{self, Notice, ScanResult, Summary, Unread};
+use caulk_engine::engine::Engine;
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).

@@ -559,7 +559,7 @@ pub fn github(w: &mut dyn Write, findings: &[Finding], summary: &Summary) -> io:
 pub fn sarif(
     w: &mut dyn Write,
     findings: &[Finding],
-    rules: &[crate::rules::Rule],
+    rules: &[caulk_engine::rules::Rule],
     notices: &[crate::scan::Notice],
     suppressed: Option<&[crate::suppress::Suppressed]>,
 ) -> io::Result<()> {
@@ -569,7 +569,7 @@ pub fn sarif(
     let sarif_rules: Vec<_> = rules
         .iter()
         .map(|r| {
-            let help = crate::rules::one_line(&r.remediation);
+            let help = caulk_engine::rules::one_line(&r.remediation);
             let mut rule = json!({
                 "id": r.id,
                 "shortDescription": {"text": r.description},

@@ -129,46 +129,9 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<Vec<u8
     Ok(out)
 }
 
-/// A parser's message with the values it quotes hidden: a type error in a configuration file
-/// must not print the offending value, which may be the secret someone pasted in the wrong
-/// place. `invalid type: string "hf_…", expected a boolean` → `invalid type: string (value
-/// hidden), expected a boolean`; ``unknown variant `x` `` likewise. Field names stay.
-pub fn hide_values(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    loop {
-        let quote = rest.find('"');
-        let variant = rest.find("variant `");
-        match (quote, variant) {
-            (Some(q), v) if v.is_none_or(|v| q < v) => {
-                out.push_str(&rest[..q]);
-                match rest[q + 1..].find('"') {
-                    Some(end) => {
-                        out.push_str("(value hidden)");
-                        rest = &rest[q + 1 + end + 1..];
-                    }
-                    None => {
-                        out.push_str("(value hidden)");
-                        return out;
-                    }
-                }
-            }
-            (_, Some(v)) => {
-                let open = v + "variant `".len();
-                out.push_str(&rest[..v]);
-                out.push_str("variant (value hidden)");
-                rest = match rest[open..].find('`') {
-                    Some(end) => &rest[open + end + 1..],
-                    None => "",
-                };
-            }
-            _ => {
-                out.push_str(rest);
-                return out;
-            }
-        }
-    }
-}
+/// A parser's message with the values it quotes hidden (the engine's, which its own rule-file
+/// errors use too).
+pub use caulk_engine::rules::hide_values;
 
 #[cfg(test)]
 mod tests {

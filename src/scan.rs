@@ -15,10 +15,10 @@ use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
 
 use crate::baseline::Coverage;
-use crate::engine::Engine;
 use crate::finding::{self, Finding, LineIndex, Locator, Origin};
 use crate::notebook::{self, NotebookKind};
 use crate::text::{self, Content};
+use caulk_engine::engine::Engine;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -497,7 +497,7 @@ fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut S
     let lines = std::cell::OnceCell::new();
     for caps in VALUE.captures_iter(text) {
         let v = caps.name("v").expect("group v");
-        let Some(decoded) = crate::validate::base64_decode(v.as_bytes()) else {
+        let Some(decoded) = caulk_engine::checks::base64_decode(v.as_bytes()) else {
             continue;
         };
         if decoded.len() < 8 || text::is_binary(&decoded) || std::str::from_utf8(&decoded).is_err()

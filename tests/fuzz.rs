@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use caulk::engine::Engine;
 use caulk::finding::{Finding, LineIndex};
-use caulk::rules::Ruleset;
 use caulk::scan::scan_contents;
+use caulk_engine::engine::Engine;
+use caulk_engine::rules::Ruleset;
 use proptest::prelude::*;
 
 /// Fake, format-valid keys (see benches/fakekeys.py).

@@ -3,7 +3,7 @@
 
 mod common;
 
-use caulk::rules::Ruleset;
+use caulk_engine::rules::Ruleset;
 use common::caulk;
 use predicates::prelude::*;
 
@@ -58,7 +58,7 @@ fn every_rule_file_is_embedded() {
         .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     on_disk.sort();
-    let mut embedded: Vec<String> = caulk::rules::BUILTIN
+    let mut embedded: Vec<String> = caulk_engine::rules::BUILTIN
         .iter()
         .map(|(n, _)| n.to_string())
         .collect();

@@ -12,51 +12,12 @@ use std::fmt;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{Check, Confidence};
+use crate::checks::{Check, Confidence};
 
 /// The built-in rule files as written, embedded at build time: (file name, contents). The test
-/// suite and `caulk rules --check` read the examples from here.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "rules/anthropic.toml",
-        include_str!("../rules/anthropic.toml"),
-    ),
-    ("rules/aws.toml", include_str!("../rules/aws.toml")),
-    ("rules/cloud.toml", include_str!("../rules/cloud.toml")),
-    ("rules/files.toml", include_str!("../rules/files.toml")),
-    ("rules/generic.toml", include_str!("../rules/generic.toml")),
-    ("rules/github.toml", include_str!("../rules/github.toml")),
-    ("rules/google.toml", include_str!("../rules/google.toml")),
-    ("rules/groq.toml", include_str!("../rules/groq.toml")),
-    (
-        "rules/huggingface.toml",
-        include_str!("../rules/huggingface.toml"),
-    ),
-    ("rules/infra.toml", include_str!("../rules/infra.toml")),
-    (
-        "rules/model-apis.toml",
-        include_str!("../rules/model-apis.toml"),
-    ),
-    ("rules/openai.toml", include_str!("../rules/openai.toml")),
-    (
-        "rules/private-key.toml",
-        include_str!("../rules/private-key.toml"),
-    ),
-    ("rules/putty.toml", include_str!("../rules/putty.toml")),
-    (
-        "rules/replicate.toml",
-        include_str!("../rules/replicate.toml"),
-    ),
-    (
-        "rules/trackers.toml",
-        include_str!("../rules/trackers.toml"),
-    ),
-    (
-        "rules/urls-and-headers.toml",
-        include_str!("../rules/urls-and-headers.toml"),
-    ),
-    ("rules/wandb.toml", include_str!("../rules/wandb.toml")),
-];
+/// suite and `caulk rules --check` read the examples from here. `build.rs` lists `rules/*.toml`,
+/// so a new rule file needs no edit here.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -381,23 +342,57 @@ fn is_kebab(id: &str) -> bool {
 }
 
 /// Folds multi-line text (a parser message, a remediation) into one line.
-pub(crate) fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A TOML parse error as one line naming the file and line: `caulk.toml: line 3: unknown field …`.
-pub(crate) fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
+pub fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
     let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
     let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-    let msg = crate::sanitize::hide_values(e.message());
+    let msg = hide_values(e.message());
     anyhow::anyhow!("{name}: {at}{}", one_line(&msg))
 }
 
-/// Reads a rule file from disk, naming it in any error.
-pub fn read_rule_file(path: &std::path::Path) -> Result<(String, String)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read rule file", path.display()))?;
-    Ok((path.display().to_string(), text))
+/// A parser's message with the values it quotes hidden: a type error in a configuration file
+/// must not print the offending value, which may be the secret someone pasted in the wrong
+/// place. `invalid type: string "hf_…", expected a boolean` → `invalid type: string (value
+/// hidden), expected a boolean`; ``unknown variant `x` `` likewise. Field names stay.
+pub fn hide_values(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    loop {
+        let quote = rest.find('"');
+        let variant = rest.find("variant `");
+        match (quote, variant) {
+            (Some(q), v) if v.is_none_or(|v| q < v) => {
+                out.push_str(&rest[..q]);
+                match rest[q + 1..].find('"') {
+                    Some(end) => {
+                        out.push_str("(value hidden)");
+                        rest = &rest[q + 1 + end + 1..];
+                    }
+                    None => {
+                        out.push_str("(value hidden)");
+                        return out;
+                    }
+                }
+            }
+            (_, Some(v)) => {
+                let open = v + "variant `".len();
+                out.push_str(&rest[..v]);
+                out.push_str("variant (value hidden)");
+                rest = match rest[open..].find('`') {
+                    Some(end) => &rest[open + end + 1..],
+                    None => "",
+                };
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use anyhow::{Result, anyhow};
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::checks::{self, Confidence};
 use crate::filters;
 use crate::rules::{Rule, Ruleset, one_line};
-use crate::validate::{self, Confidence};
 
 /// Size limit of one compiled regex; generous, but bounded so a hostile custom rule cannot eat
 /// the machine.
@@ -247,14 +247,15 @@ impl Engine {
 /// Byte spans sorted by start, with the running maximum of their ends: whether a span overlaps
 /// a window, and which ones do, is a binary search, not a pass over every match of the input
 /// (thousands of matches on one line stay fast).
-pub(crate) struct Spans {
+pub struct Spans {
     /// (start, end, index in the order given).
     sorted: Vec<(usize, usize, usize)>,
     max_end: Vec<usize>,
 }
 
 impl Spans {
-    pub(crate) fn new(spans: impl Iterator<Item = (usize, usize)>) -> Spans {
+    /// Indexes `spans` (start, end), remembering the order they were given in.
+    pub fn new(spans: impl Iterator<Item = (usize, usize)>) -> Spans {
         let mut sorted: Vec<(usize, usize, usize)> =
             spans.enumerate().map(|(i, (s, e))| (s, e, i)).collect();
         sorted.sort_unstable();
@@ -270,17 +271,13 @@ impl Spans {
     }
 
     /// Whether any span overlaps bytes `ws..we`.
-    pub(crate) fn overlaps(&self, ws: usize, we: usize) -> bool {
+    pub fn overlaps(&self, ws: usize, we: usize) -> bool {
         let before = self.sorted.partition_point(|&(s, _, _)| s < we);
         before > 0 && self.max_end[before - 1] > ws
     }
 
     /// The spans overlapping bytes `ws..we`, in order of start: (start, end, index).
-    pub(crate) fn overlapping(
-        &self,
-        ws: usize,
-        we: usize,
-    ) -> impl Iterator<Item = (usize, usize, usize)> {
+    pub fn overlapping(&self, ws: usize, we: usize) -> impl Iterator<Item = (usize, usize, usize)> {
         let lo = self.max_end.partition_point(|&e| e <= ws);
         let hi = self.sorted.partition_point(|&(s, _, _)| s < we).max(lo);
         self.sorted[lo..hi]
@@ -297,7 +294,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
         let secret = &hay[start..end];
         if start < end && keep(rule, c, secret) {
             let confidence = match rule.validate {
-                Some(check) if validate::passes(check, secret) => Confidence::High,
+                Some(check) if checks::passes(check, secret) => Confidence::High,
                 Some(_) => Confidence::Low,
                 None => rule.base_confidence(),
             };

@@ -1,5 +1,6 @@
-//! Turns `rules/*.toml` into one compact JSON document at build time, without the examples (the
-//! test suite and `caulk rules --check` read those from the TOML itself). Parsing TOML at every
+//! Turns the repository's `rules/*.toml` into one compact JSON document at build time, without the
+//! examples (the test suite and `caulk rules --check` read those from the TOML itself), and lists
+//! the files for `rules::BUILTIN` (so a new rule file needs no edit in the code). Parsing TOML at every
 //! start costs about 45 µs per kilobyte; the JSON form loads several times faster, so start-up
 //! stays in milliseconds as the rule pack grows. A rule file that does not parse fails the build,
 //! naming the file.
@@ -7,8 +8,10 @@
 use std::path::Path;
 
 fn main() {
-    println!("cargo:rerun-if-changed=rules");
-    let mut names: Vec<String> = std::fs::read_dir("rules")
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("../../rules");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("rules/ exists")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.ends_with(".toml"))
@@ -16,7 +19,7 @@ fn main() {
     names.sort();
     let mut files = Vec::new();
     for name in &names {
-        let path = Path::new("rules").join(name);
+        let path = dir.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).expect("readable rule file");
         let mut doc: toml::Table =
@@ -50,6 +53,18 @@ fn main() {
         "cargo:rustc-env=CAULK_RULE_PACK={count} rules, {:08x}",
         hash >> 32
     );
-    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rules.json");
-    std::fs::write(out, json).expect("writable OUT_DIR");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
+    std::fs::write(out.join("rules.json"), json).expect("writable OUT_DIR");
+    // `rules::BUILTIN`: (name, contents) of every rule file, embedded as written.
+    let mut list = String::from("&[\n");
+    for name in &names {
+        let abs = dir.join(name).canonicalize().expect("rule file path");
+        list.push_str(&format!(
+            "    ({:?}, include_str!({:?})),\n",
+            format!("rules/{name}"),
+            abs
+        ));
+    }
+    list.push_str("]\n");
+    std::fs::write(out.join("builtin.rs"), list).expect("writable OUT_DIR");
 }
