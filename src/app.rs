@@ -144,7 +144,7 @@ fn load_config(explicit: Option<&Path>, none: bool, dirs: &[PathBuf]) -> Result<
 
 /// The top of the git work tree `from` is in.
 fn repo_top(from: &Path) -> Option<PathBuf> {
-    git::work_tree_top(from)
+    crate::worktree::work_tree_top(from)
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {

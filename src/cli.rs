@@ -132,7 +132,7 @@ pub struct CommonArgs {
     pub quiet: bool,
     /// Skip files larger than this (bytes, or with K, M, G, KiB, MiB, GiB), naming each on stderr;
     /// 0 means no limit. [default: 256MiB]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::human::parse_size)]
     pub max_file_size: Option<u64>,
     /// Report only findings at least this sure: low (all), medium, or high (verified checksum
     /// or structure). [default: low]
@@ -321,45 +321,9 @@ pub fn parse_report(s: &str) -> Result<ReportTarget, String> {
     })
 }
 
-/// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (try 10MiB or 1048576)"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{s}` has an unknown unit (use K, M or G)")),
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn size_table() {
-        let ok = [
-            ("0", 0),
-            ("1048576", 1 << 20),
-            ("512K", 512 << 10),
-            ("10MiB", 10 << 20),
-            ("1 GB", 1 << 30),
-        ];
-        for (s, want) in ok {
-            assert_eq!(parse_size(s), Ok(want), "{s}");
-        }
-        for bad in ["", "ten", "10X", "-1", "99999999999999999999G"] {
-            assert!(parse_size(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn scan_flags_parse() {

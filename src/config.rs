@@ -204,7 +204,7 @@ impl Config {
             toml::from_str(text).map_err(|e| caulk_engine::rules::toml_error(&name, text, &e))?;
         let max_file_size = match &file.scan.max_file_size {
             Some(Size::Text(s)) => Some(
-                crate::cli::parse_size(s).map_err(|_| {
+                crate::human::parse_size(s).map_err(|_| {
                     // The value is not echoed: it may be something pasted in the wrong place.
                     anyhow::anyhow!(
                         "{name}: scan.max_file_size: not a size (write a number of bytes, or one with K, M or G: \"10MiB\")"

@@ -236,7 +236,7 @@ pub fn findings(
             let has_pragma = match pragma_line.get() {
                 Some((l, has)) if l == snippet_line => has,
                 _ => {
-                    let has = crate::suppress::has_pragma(&text[ls..le]);
+                    let has = crate::pragma::has_pragma(&text[ls..le]);
                     pragma_line.set(Some((snippet_line, has)));
                     has
                 }
@@ -266,7 +266,7 @@ pub fn findings(
                 // write one there on purpose.
                 inline_allow: !origin.notebook.as_ref().is_some_and(|n| n.in_output())
                     && has_pragma
-                    && crate::suppress::pragma_allows(&text[ls..le], &rule.id),
+                    && crate::pragma::pragma_allows(&text[ls..le], &rule.id),
                 fingerprint: fingerprint(&rule.id, &origin.path, secret),
                 key_path: origin.path.to_string(),
                 path_bytes: None,
@@ -296,7 +296,7 @@ fn note(rule: &Rule, secret: &[u8]) -> Option<String> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let when = crate::git::iso8601(git2::Time::new(exp, 0));
+    let when = crate::human::iso8601(exp, 0);
     Some(if exp < now {
         format!("JWT expired {when}")
     } else {

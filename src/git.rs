@@ -44,23 +44,6 @@ pub fn open_repo() -> Result<Repository> {
     })
 }
 
-/// The top of the git work tree `from` is in (`None` outside one, or in a bare repository).
-/// Remembered per path: the configuration, the ignore file and the walker all ask, and each
-/// discovery opens the repository.
-pub fn work_tree_top(from: &Path) -> Option<PathBuf> {
-    static SEEN: std::sync::Mutex<Vec<(PathBuf, Option<PathBuf>)>> =
-        std::sync::Mutex::new(Vec::new());
-    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, top)) = seen.iter().find(|(p, _)| p == from) {
-        return top.clone();
-    }
-    let top = Repository::discover(from)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf));
-    seen.push((from.to_path_buf(), top.clone()));
-    top
-}
-
 /// A path inside the repository, as text.
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -1112,7 +1095,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
 
 /// The lines of `text` holding an allow pragma: (1-based line, the pragma, the line's bytes).
 fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
-    if !crate::suppress::has_pragma(text) {
+    if !crate::pragma::has_pragma(text) {
         return Vec::new();
     }
     let lines = crate::finding::LineIndex::new(text);
@@ -1120,7 +1103,7 @@ fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
         .filter_map(|n| {
             let (s, e) = lines.span(text, n);
             let line = &text[s..e];
-            crate::suppress::pragma_text(line).map(|p| (n, p, line.to_vec()))
+            crate::pragma::pragma_text(line).map(|p| (n, p, line.to_vec()))
         })
         .collect()
 }
@@ -1368,7 +1351,7 @@ fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result<Selection>
                 author.name().unwrap_or("?"),
                 author.email().unwrap_or("?")
             ),
-            date: iso8601(c.time()),
+            date: crate::human::iso8601(c.time().seconds(), c.time().offset_minutes()),
             message: c
                 .summary_bytes()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -1568,33 +1551,6 @@ fn check_range_ends(repo: &Repository, range: &str) -> Result<(), git2::Error> {
     Ok(())
 }
 
-/// `2026-11-24T18:43:21+01:00` from a git time.
-pub fn iso8601(t: git2::Time) -> String {
-    let off = t.offset_minutes() as i64;
-    let secs = t.seconds() + off * 60;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let sign = if off < 0 { '-' } else { '+' };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        off.abs() / 60,
-        off.abs() % 60
-    )
-}
-
 /// A progress bar on stderr, shown only on a terminal and only once the scan has run a second.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
@@ -1640,7 +1596,7 @@ impl Progress {
 
 #[cfg(test)]
 mod tests {
-    use super::{cache_tree, iso8601};
+    use super::cache_tree;
 
     fn git(dir: &std::path::Path, args: &[&str]) -> String {
         let out = std::process::Command::new("git")
@@ -1686,18 +1642,5 @@ mod tests {
         }
         assert!(cache_tree(b"DIRC\0\0\0\x09").is_none());
         assert!(cache_tree(b"not an index").is_none());
-    }
-
-    #[test]
-    fn iso8601_table() {
-        let cases = [
-            (0, 0, "1970-01-01T00:00:00+00:00"),
-            (1_795_545_801, 60, "2026-11-24T19:43:21+01:00"),
-            (951_782_400, -300, "2000-02-28T19:00:00-05:00"),
-            (1_709_164_800, 0, "2024-02-29T00:00:00+00:00"),
-        ];
-        for (secs, off, want) in cases {
-            assert_eq!(iso8601(git2::Time::new(secs, off)), want);
-        }
     }
 }

@@ -213,7 +213,7 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     };
     let mut line = format!(
         "caulk: {head}; scanned {what} ({}{notebooks}{binary}{tracked}) in {} ms",
-        human_bytes(s.bytes_scanned),
+        crate::human::human_bytes(s.bytes_scanned),
         s.elapsed_ms
     );
     if !skipped.is_empty() {
@@ -276,21 +276,6 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
-}
-
-/// `1.5 MiB`, `340 B`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", UNITS[u])
 }
 
 #[derive(Serialize)]
@@ -727,7 +712,7 @@ fn uri_bytes(path: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, pascal, uri, wrap};
+    use super::{pascal, uri, wrap};
 
     #[test]
     fn sarif_helpers() {
@@ -743,18 +728,5 @@ mod tests {
         assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
         assert_eq!(wrap("", 4), Vec::<String>::new());
         assert_eq!(wrap("toolongword x", 4), ["toolongword", "x"]);
-    }
-
-    #[test]
-    fn human_bytes_table() {
-        for (n, want) in [
-            (0, "0 B"),
-            (1023, "1023 B"),
-            (1024, "1.0 KiB"),
-            (1536, "1.5 KiB"),
-            (5 << 20, "5.0 MiB"),
-        ] {
-            assert_eq!(human_bytes(n), want);
-        }
     }
 }

@@ -174,8 +174,8 @@ impl Unread {
             path: path.into(),
             reason: format!(
                 "over the size limit ({} > {}); not scanned (raise --max-file-size, or 0 for no limit)",
-                crate::report::human_bytes(len),
-                crate::report::human_bytes(max)
+                crate::human::human_bytes(len),
+                crate::human::human_bytes(max)
             ),
             error: false,
         }
@@ -721,8 +721,8 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
             NAME,
             format!(
                 "over the size limit ({}): only the first {} were scanned (raise --max-file-size, or 0 for no limit)",
-                crate::report::human_bytes(max),
-                crate::report::human_bytes(max)
+                crate::human::human_bytes(max),
+                crate::human::human_bytes(max)
             ),
         ));
     }
@@ -817,7 +817,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             .iter()
             .filter_map(|r| Some((r.clone(), r.canonicalize().ok()?)))
             .collect(),
-        top: crate::git::work_tree_top(&roots[0]).and_then(|w| w.canonicalize().ok()),
+        top: crate::worktree::work_tree_top(&roots[0]).and_then(|w| w.canonicalize().ok()),
     };
     let covered = roots
         .iter()

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod engine;
 pub mod filters;
 pub mod rules;
+pub mod selftest;
 
 /// The built-in rule pack, for `caulk --version`: how many rules, and a hash of what they are.
 pub const RULE_PACK: &str = env!("CAULK_RULE_PACK");

@@ -123,7 +123,7 @@ pub enum Negative {
 }
 
 impl Negative {
-    fn parts(&self) -> (&str, Option<&str>) {
+    pub(crate) fn parts(&self) -> (&str, Option<&str>) {
         match self {
             Negative::Text(t) => (t, None),
             Negative::File { text, path } => (text, Some(path)),
@@ -280,54 +280,6 @@ impl Ruleset {
             bail!("--rule/--skip-rule left no rule to run");
         }
         Ok(self)
-    }
-
-    /// Compiles every regex and runs every rule's examples through the whole engine (prefilter
-    /// and filters included). Returns one message per failure.
-    pub fn check(&self) -> Vec<String> {
-        let engine = crate::engine::Engine::new(self.clone());
-        let mut failures = Vec::new();
-        for (idx, rule) in self.rules.iter().enumerate() {
-            let o = rule.origin();
-            if let Err(e) = engine.compiled(idx) {
-                failures.push(e.to_string());
-                continue;
-            }
-            for ex in &rule.examples {
-                match engine.scan_path(ex.text.as_bytes(), ex.path.as_deref()) {
-                    Err(e) => failures.push(e.to_string()),
-                    Ok(ms) => {
-                        let mine: Vec<_> = ms.iter().filter(|m| m.rule == idx).collect();
-                        let got: Vec<_> = mine
-                            .iter()
-                            .map(|m| String::from_utf8_lossy(&ex.text.as_bytes()[m.start..m.end]))
-                            .collect();
-                        if got.len() != 1 || got[0] != ex.secret {
-                            failures.push(format!(
-                                "{o}: example {:?} should yield exactly {:?}, got {:?}",
-                                ex.text, ex.secret, got
-                            ));
-                        } else if let Some(want) = ex.confidence
-                            && mine[0].confidence != want
-                        {
-                            failures.push(format!(
-                                "{o}: example {:?} should have confidence {want}, got {}",
-                                ex.text, mine[0].confidence
-                            ));
-                        }
-                    }
-                }
-            }
-            for neg in &rule.negative_examples {
-                let (text, path) = neg.parts();
-                if let Ok(ms) = engine.scan_path(text.as_bytes(), path)
-                    && ms.iter().any(|m| m.rule == idx)
-                {
-                    failures.push(format!("{o}: negative example {text:?} fired"));
-                }
-            }
-        }
-        failures
     }
 }
 
