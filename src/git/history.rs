@@ -1,0 +1,426 @@
+//! `caulk history`: the blobs the selected commits bring (each met first in the commit that
+//! introduced it), scanned once each in parallel, each secret reported once with its commit.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use git2::{FileMode, Oid, Repository};
+use rayon::prelude::*;
+
+use super::*;
+use crate::finding::CommitInfo;
+use crate::scan::{self, Notice, ScanResult, Summary, Unread};
+use caulk_engine::engine::Engine;
+
+/// Options of `caulk history`.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// A revision range (`origin/main..HEAD`) or a single revision; `HEAD` when absent.
+    pub range: Option<String>,
+    /// Walk every ref, not only `HEAD`.
+    pub all: bool,
+    /// Stop at this commit (it and its ancestors are not scanned).
+    pub since_commit: Option<String>,
+    /// Blobs larger than this are skipped (0: no limit).
+    pub max_file_size: u64,
+    /// Threads for blob scanning (0: one per core).
+    pub threads: usize,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+    /// Repository paths whose change a range must report (the configuration and baseline in
+    /// use); `caulk.toml`, `.caulk.toml` and `.caulkignore` anywhere are watched always.
+    pub watch: Vec<String>,
+    /// Scan exactly the commits of a push instead (`caulk pre-push`); `range`, `all` and
+    /// `since_commit` are then unused.
+    pub push: Option<Push>,
+}
+
+/// The first commit and path that brought a blob; `commit` is `None` for a blob that a ref names
+/// directly, or one inside a tree a ref names (`history --all`).
+struct Origin {
+    commit: Option<usize>,
+    path: PathBuf,
+}
+
+/// Scans the blobs that the selected commits brought, each once.
+pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
+    let started = Instant::now();
+    let repo = open_repo()?;
+    let Selection {
+        commits,
+        boundary,
+        grafts,
+        ranged,
+        objects,
+    } = select_commits(&repo, opts)?;
+    // Blobs and trees of the commits just outside a range were there before it: not new.
+    let mut seen = Seen::default();
+    let mut base_trees = Vec::new();
+    for id in boundary {
+        // A boundary commit missing from a shallow clone: nothing is known to predate the range.
+        if let Ok(tree) = repo.find_commit(id).and_then(|c| c.tree()) {
+            walk_tree(&repo, &tree, &mut Vec::new(), &mut seen, &mut |_, _| {})?;
+            base_trees.push(tree);
+        }
+    }
+    // What stood before the range is not the range's: count only what it brings.
+    seen.symlinks.clear();
+    seen.gitlinks.clear();
+    let mut blobs: Vec<(Oid, Origin)> = Vec::new();
+    for (ci, (id, _)) in commits.iter().enumerate() {
+        let tree = repo.find_commit(*id)?.tree().map_err(|e| {
+            anyhow!(
+                "cannot read the tree of commit {id}: {} (run `git fsck`)",
+                e.message()
+            )
+        })?;
+        walk_tree(
+            &repo,
+            &tree,
+            &mut Vec::new(),
+            &mut seen,
+            &mut |blob, path| {
+                blobs.push((
+                    blob,
+                    Origin {
+                        commit: Some(ci),
+                        path,
+                    },
+                ));
+            },
+        )?;
+    }
+    // Trees and blobs that refs name directly (`git tag t <blob>`): what the commits did not
+    // already bring, under the ref's name.
+    for (name, id, kind) in &objects {
+        let mut add = |blob: Oid, path: String| {
+            blobs.push((
+                blob,
+                Origin {
+                    commit: None,
+                    path: PathBuf::from(path),
+                },
+            ))
+        };
+        match kind {
+            git2::ObjectType::Blob => {
+                if seen.blobs.insert(*id) {
+                    add(*id, name.clone());
+                }
+            }
+            _ => walk_tree(
+                &repo,
+                &find_tree(&repo, *id, name.as_bytes())?,
+                &mut Vec::new(),
+                &mut seen,
+                &mut |blob, path| add(blob, format!("{name}:{}", path_str(&path))),
+            )?,
+        }
+    }
+
+    let progress = Progress::new(opts.progress, blobs.len() as u64);
+    let git_dir = repo.path().to_path_buf();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
+    // A range (a pull request, a push) is checked for suppressions it adds itself.
+    let in_range = ranged || !base_trees.is_empty();
+    // `collect` keeps the order of `blobs`, which is the order of commits, oldest first.
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        blobs
+            .par_iter()
+            .map_init(
+                || Repository::open(&git_dir),
+                |repo, (id, origin)| {
+                    let outcome = match repo.as_ref().map(|r| read_blob(r, *id, opts.max_file_size))
+                    {
+                        Ok(Ok(Blob::Text(t))) => Outcome::Scanned(
+                            t.len(),
+                            scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
+                            if in_range {
+                                pragma_lines(&t)
+                            } else {
+                                Vec::new()
+                            },
+                        ),
+                        Ok(Ok(Blob::Binary(b))) => Outcome::Scanned(
+                            b.len(),
+                            scan::scan_binary(engine, &b, &origin.path, &path_str(&origin.path)),
+                            Vec::new(),
+                        ),
+                        Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
+                        Ok(Err(e)) => Outcome::Error(e.message().to_string()),
+                        Err(e) => Outcome::Error(e.message().to_string()),
+                    };
+                    progress.inc();
+                    outcome
+                },
+            )
+            .collect()
+    });
+    progress.finish();
+
+    let ids: Vec<Oid> = commits.iter().map(|c| c.0).collect();
+    let infos: Vec<CommitInfo> = commits.into_iter().map(|c| c.1).collect();
+    let sha_of = |o: &Origin| o.commit.map(|c| infos[c].sha.clone());
+    let mut result = ScanResult::default();
+    let mut summary = Summary {
+        commits: infos.len() as u64,
+        git_history: true,
+        skipped_symlinks: seen.symlinks.len() as u64,
+        skipped_submodules: seen.gitlinks.len() as u64,
+        ..Summary::default()
+    };
+    if repo.is_shallow() {
+        summary.shallow = true;
+        result.warnings.push(
+            "this is a shallow clone: history stops at its graft, and older commits were not \
+             scanned (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+                .to_string(),
+        );
+    }
+    let mut reported: HashSet<String> = HashSet::new();
+    for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
+        match outcome {
+            Outcome::TooLarge(len) => {
+                summary.skipped_too_large += 1;
+                let shown = format!("{} (blob {id})", path_str(&origin.path));
+                summary
+                    .unread
+                    .push(Unread::too_large(shown, len, opts.max_file_size));
+            }
+            Outcome::Error(e) => summary.unread.push(Unread::error(
+                path_str(&origin.path),
+                format!("cannot read blob {id}: {e} (run `git fsck`)"),
+            )),
+            Outcome::Scanned(bytes, mut got, pragmas) => {
+                for (line, pragma, text) in pragmas {
+                    // A pragma line that stood in the file before the range is not its doing.
+                    if !stood_before(&repo, &base_trees, &origin.path, &text) {
+                        summary.notices.push(Notice {
+                            path: path_str(&origin.path),
+                            line: Some(line),
+                            commit: sha_of(origin),
+                            message: format!(
+                                "this range adds an allow pragma (`{pragma}`): check that what it hides is not a live secret"
+                            ),
+                        });
+                    }
+                }
+                summary.files_scanned += 1;
+                summary.bytes_scanned += bytes as u64;
+                let exact = crate::finding::exact_bytes(&origin.path);
+                // A shallow clone's graft shows its whole tree as new: what it holds may be older.
+                let graft = origin
+                    .commit
+                    .filter(|&c| grafts.contains(&ids[c]))
+                    .map(|c| {
+                        format!(
+                            "present at the shallow graft {}; introduced there or earlier (this \
+                             clone lacks older history: `git fetch --unshallow` to find the commit)",
+                            &infos[c].sha[..12.min(infos[c].sha.len())]
+                        )
+                    });
+                for f in &mut got.findings {
+                    f.commit = origin.commit.map(|c| infos[c].clone());
+                    f.path_bytes.clone_from(&exact);
+                    if let Some(g) = &graft {
+                        f.note = Some(match f.note.take() {
+                            Some(n) => format!("{n}; {g}"),
+                            None => g.clone(),
+                        });
+                    }
+                }
+                // Each secret once per path, with the earliest commit that brought it.
+                got.findings
+                    .retain(|f| reported.insert(f.fingerprint.clone()));
+                record(
+                    &mut result,
+                    &mut summary,
+                    &path_str(&origin.path),
+                    got,
+                    |_| true,
+                );
+            }
+        }
+    }
+    if in_range {
+        for (id, origin) in &blobs {
+            let p = path_str(&origin.path);
+            let base = p.rsplit('/').next().unwrap_or(&p);
+            if crate::config::NAMES.contains(&base)
+                || base == crate::suppress::IGNORE_FILE
+                || opts.watch.contains(&p)
+            {
+                summary.notices.push(Notice {
+                    path: p.clone(),
+                    line: None,
+                    commit: sha_of(origin),
+                    message: format!(
+                        "this range changes {p}, which decides what caulk reports (allowlists, \
+                         disabled rules, baseline or accepted fingerprints): review the change"
+                    ),
+                });
+            } else if IGNORE_FILES.contains(&base) {
+                let added = added_patterns(&repo, &base_trees, &origin.path, *id);
+                if let Some(first) = added.first() {
+                    let more = match added.len() {
+                        1 => String::new(),
+                        n => format!(" and {} more", n - 1),
+                    };
+                    summary.notices.push(Notice {
+                        path: p.clone(),
+                        line: None,
+                        commit: sha_of(origin),
+                        message: format!(
+                            "this range adds ignore patterns to {p} (`{first}`{more}): caulk scans \
+                             tracked files whatever they say, but untracked files matching the new \
+                             patterns are skipped by `caulk scan`: review what they hide"
+                        ),
+                    });
+                }
+            }
+        }
+        summary.notices.sort();
+        summary.notices.dedup();
+    }
+    // A file that held a secret before the range and is edited in it makes a new blob that still
+    // holds the old secret: that secret is not the range's doing.
+    if in_range {
+        result.findings.retain(|f| {
+            !stood_before(
+                &repo,
+                &base_trees,
+                Path::new(&f.path),
+                f.raw_secret.as_bytes(),
+            )
+        });
+        summary.findings = result.findings.len();
+    } else if !summary.shallow {
+        // The whole history was read: a baseline entry nothing matched is stale. (A shallow
+        // clone's history stops at its graft: what lay before it was not read.)
+        result.coverage = crate::baseline::Coverage::All;
+    }
+    finish(&mut result, summary, started);
+    Ok(result)
+}
+
+/// The lines of `text` holding an allow pragma: (1-based line, the pragma, the line's bytes).
+fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
+    if !crate::pragma::has_pragma(text) {
+        return Vec::new();
+    }
+    let lines = crate::finding::LineIndex::new(text);
+    (1..=lines.count())
+        .filter_map(|n| {
+            let (s, e) = lines.span(text, n);
+            let line = &text[s..e];
+            crate::pragma::pragma_text(line).map(|p| (n, p, line.to_vec()))
+        })
+        .collect()
+}
+
+/// Whether `bytes` (a line, a secret) already stood in the file at `path` in one of the `base`
+/// trees: then it is not the range's doing.
+fn stood_before(repo: &Repository, base: &[git2::Tree], path: &Path, bytes: &[u8]) -> bool {
+    base.iter().any(|tree| {
+        tree.get_path(path)
+            .and_then(|e| repo.find_blob(e.id()))
+            .is_ok_and(|b| memchr::memmem::find(b.content(), bytes).is_some())
+    })
+}
+
+/// Ignore files whose new patterns a range reports: they decide which untracked files
+/// `caulk scan` skips.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// The patterns the ignore file `blob` (at `path`) has that the file at `path` in none of the
+/// `base` trees had: lines that hide files (not blank, not comments, not `!` negations).
+fn added_patterns(repo: &Repository, base: &[git2::Tree], path: &Path, blob: Oid) -> Vec<String> {
+    let Ok(new) = repo.find_blob(blob) else {
+        return Vec::new();
+    };
+    let old: Vec<Vec<u8>> = base
+        .iter()
+        .filter_map(|t| t.get_path(path).ok())
+        .filter_map(|e| repo.find_blob(e.id()).ok())
+        .map(|b| b.content().to_vec())
+        .collect();
+    let old_lines: HashSet<&[u8]> = old
+        .iter()
+        .flat_map(|b| b.split(|&c| c == b'\n'))
+        .map(|l| l.trim_ascii())
+        .collect();
+    let mut added: Vec<String> = Vec::new();
+    for line in new.content().split(|&c| c == b'\n').map(|l| l.trim_ascii()) {
+        if line.is_empty() || line[0] == b'#' || line[0] == b'!' || old_lines.contains(line) {
+            continue;
+        }
+        let shown: String = String::from_utf8_lossy(line).chars().take(60).collect();
+        if !added.contains(&shown) {
+            added.push(shown);
+        }
+    }
+    added
+}
+
+/// Trees and blobs met so far: each is visited once, however many commits share it.
+#[derive(Default)]
+struct Seen {
+    trees: HashSet<Oid>,
+    blobs: HashSet<Oid>,
+    /// Symbolic links met (their blob is a path, not scanned).
+    symlinks: HashSet<Oid>,
+    /// Submodule paths met (a gitlink names a commit of another repository).
+    gitlinks: HashSet<Vec<u8>>,
+}
+
+/// Calls `new_blob` for every blob below `tree` not seen before, with its path, descending only
+/// into subtrees not seen before. Walking commits oldest first, a blob is thus met first in the
+/// commit that introduced it, and the whole history costs one visit per distinct tree.
+fn walk_tree(
+    repo: &Repository,
+    tree: &git2::Tree,
+    prefix: &mut Vec<u8>,
+    seen: &mut Seen,
+    new_blob: &mut dyn FnMut(Oid, PathBuf),
+) -> Result<()> {
+    if !seen.trees.insert(tree.id()) {
+        return Ok(());
+    }
+    each_entry(tree, prefix, |entry, path| {
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) if !seen.trees.contains(&entry.id()) => {
+                walk_tree(
+                    repo,
+                    &find_tree(repo, entry.id(), path)?,
+                    path,
+                    seen,
+                    new_blob,
+                )?;
+            }
+            // Regular and executable files; not symlinks (their blob is a path) or submodules
+            // (a gitlink names a commit of another repository), which are counted.
+            Some(git2::ObjectType::Blob) if entry.filemode() == i32::from(FileMode::Link) => {
+                seen.symlinks.insert(entry.id());
+            }
+            Some(git2::ObjectType::Blob) if seen.blobs.insert(entry.id()) => {
+                new_blob(entry.id(), path_from_bytes(path));
+            }
+            Some(git2::ObjectType::Commit) => {
+                seen.gitlinks.insert(path.clone());
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+/// What became of one blob.
+enum Outcome {
+    Scanned(usize, scan::Scanned, Vec<(usize, String, Vec<u8>)>),
+    TooLarge(u64),
+    Error(String),
+}
