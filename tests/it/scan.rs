@@ -1,8 +1,6 @@
 //! `caulk scan` end to end: the real binary over real files.
 
-mod common;
-
-use common::*;
+use crate::util::*;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
