@@ -42,6 +42,8 @@ mod readme;
 mod rules;
 /// `caulk scan` end to end over real files, in every format.
 mod scan;
+/// Every report format, `rules` and `explain` pinned by `insta` snapshots of the demo.
+mod snapshots;
 /// Special files: link loops, FIFOs, devices and non-UTF-8 names.
 mod special_files;
 /// Standard input: bounded, and scanned in windows like a file.
