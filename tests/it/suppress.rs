@@ -1,11 +1,9 @@
 //! Accepting findings on purpose: inline pragmas and `.caulkignore`, on files, `staged` and
 //! `history` — counted in the summary and listed with `--show-suppressed`, never hidden silently.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::util::*;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;

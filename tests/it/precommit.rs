@@ -1,13 +1,11 @@
 //! The real pre-commit framework (PyPI) runs caulk's hooks from this repository. Slow (the
 //! framework builds caulk with `cargo install`), so it is `#[ignore]`d: `.ci/run` installs
-//! pre-commit and runs it with `cargo test --test precommit -- --ignored`.
-
-mod common;
+//! pre-commit and runs it with `cargo test --test it precommit:: -- --ignored`.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::*;
+use crate::util::*;
 use tempfile::TempDir;
 
 fn pre_commit() -> String {

@@ -1,10 +1,8 @@
 //! Every built-in rule proves itself: its examples yield exactly their secrets and its negative
 //! examples stay quiet, through the whole engine (prefilter and filters included).
 
-mod common;
-
+use crate::util::caulk;
 use caulk_engine::rules::Ruleset;
-use common::caulk;
 use predicates::prelude::*;
 
 #[test]

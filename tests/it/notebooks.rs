@@ -1,11 +1,9 @@
 //! Jupyter notebooks end to end: findings point at the cell, the output and the line of the
 //! `.ipynb`; `caulk strip` agrees with nbstripout. Fixtures: fixtures/notebooks/generate.py.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::util::*;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;

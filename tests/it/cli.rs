@@ -1,8 +1,6 @@
 //! The help that teaches: `--version`, `caulk explain`, shell completions and the man page.
 
-mod common;
-
-use common::*;
+use crate::util::*;
 
 fn stdout(args: &[&str]) -> String {
     let o = caulk().args(args).output().unwrap();

@@ -2,12 +2,10 @@
 //! repository checked out shallow from a remote, a recorded `pull_request` event payload, and
 //! the files GitHub hands a step (`GITHUB_STEP_SUMMARY`, `GITHUB_OUTPUT`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::*;
+use crate::util::*;
 use serde_json::Value;
 use tempfile::TempDir;
 

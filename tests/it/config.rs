@@ -2,16 +2,14 @@
 //! file), disabled rules, custom rules with their examples, allowlists and scan defaults — on
 //! files, `staged` and `history`.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::*;
+use crate::util::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::run_report as run;
+use crate::util::run_report as run;
 
 fn out(dir: &Path, args: &[&str]) -> Output {
     caulk().current_dir(dir).args(args).output().unwrap()

@@ -2,12 +2,10 @@
 //! and `history`; entries survive reformatting, never cover another file, never hold a secret,
 //! and stale ones are reported and pruned.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::*;
+use crate::util::*;
 use serde_json::Value;
 use tempfile::TempDir;
 

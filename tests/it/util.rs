@@ -1,5 +1,4 @@
 //! Helpers shared by the CLI tests: the real binary, JSON output parsing, temp trees.
-#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -7,14 +6,14 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 /// The caulk binary built by cargo for this test run, with colour and locale noise removed.
-pub fn caulk() -> Command {
+pub(crate) fn caulk() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_caulk"));
     c.env_remove("NO_COLOR");
     c
 }
 
 /// Runs `caulk scan ARGS --format json` in `dir`, returns (exit code, parsed report, stderr).
-pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+pub(crate) fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     let out = caulk()
         .current_dir(dir)
         .arg("scan")
@@ -32,7 +31,7 @@ pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
 }
 
 /// (path, line, column, rule_id) of each finding, in report order.
-pub fn positions(report: &Value) -> Vec<(String, u64, u64, String)> {
+pub(crate) fn positions(report: &Value) -> Vec<(String, u64, u64, String)> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -49,12 +48,12 @@ pub fn positions(report: &Value) -> Vec<(String, u64, u64, String)> {
 }
 
 /// The repository root (where `fixtures/` lives).
-pub fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Writes `files` (relative path, contents) under `dir`.
-pub fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
+pub(crate) fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
     for (rel, contents) in files {
         let p = dir.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -63,7 +62,7 @@ pub fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
 }
 
 /// Runs git in `dir`, panicking on failure.
-pub fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let st = std::process::Command::new("git")
         .current_dir(dir)
         .args([
@@ -85,7 +84,7 @@ pub fn git(dir: &Path, args: &[&str]) {
 }
 
 /// Standard output and standard error of a finished command, as one text.
-pub fn output_text(out: &std::process::Output) -> String {
+pub(crate) fn output_text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -95,7 +94,7 @@ pub fn output_text(out: &std::process::Output) -> String {
 
 /// Asserts that `text` holds none of `secrets`, nor the 12 characters at the middle of any (what
 /// redaction must always hide).
-pub fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
+pub(crate) fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
     for s in secrets {
         let core = &s[s.len() / 2 - 6..s.len() / 2 + 6];
         assert!(
@@ -106,13 +105,13 @@ pub fn assert_no_secret(text: &str, secrets: &[String], context: &str) {
 }
 
 /// Fake, format-valid keys for tests built at run time (see benches/fakekeys.py).
-pub const HF_KEY: &str = "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";
-pub const GROQ_KEY: &str = "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";
-pub const OPENAI_KEY: &str = "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";
+pub(crate) const HF_KEY: &str = "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";
+pub(crate) const GROQ_KEY: &str = "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";
+pub(crate) const OPENAI_KEY: &str = "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";
 
 /// Runs caulk with ARGS plus `--format json --show-suppressed` in `dir`: (exit code, report,
 /// stderr).
-pub fn run_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+pub(crate) fn run_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     let o = caulk()
         .current_dir(dir)
         .args(args)
@@ -130,7 +129,7 @@ pub fn run_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
 }
 
 /// (path, rule_id) of each finding, in report order.
-pub fn found(report: &Value) -> Vec<(String, String)> {
+pub(crate) fn found(report: &Value) -> Vec<(String, String)> {
     positions(report)
         .into_iter()
         .map(|(path, _, _, rule)| (path, rule))
@@ -138,7 +137,7 @@ pub fn found(report: &Value) -> Vec<(String, String)> {
 }
 
 /// The results of caulk's SARIF report for ARGS (`--format sarif` added), run in `dir`.
-pub fn sarif_results(dir: &Path, args: &[&str]) -> Vec<Value> {
+pub(crate) fn sarif_results(dir: &Path, args: &[&str]) -> Vec<Value> {
     let o = caulk()
         .current_dir(dir)
         .args(args)
@@ -147,4 +146,25 @@ pub fn sarif_results(dir: &Path, args: &[&str]) -> Vec<Value> {
         .unwrap();
     let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
     sarif["runs"][0]["results"].as_array().unwrap().clone()
+}
+
+/// `s` encoded as UTF-16 with its byte-order mark, little- or big-endian.
+pub(crate) fn utf16(s: &str, le: bool) -> Vec<u8> {
+    let mut out = if le {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for u in s.encode_utf16() {
+        out.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+    }
+    out
+}
+
+/// Whether the tests run as root (who reads every file and may give files away).
+pub(crate) fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

@@ -1,12 +1,10 @@
 //! `caulk staged`, `caulk history` and the installed hook, on real repositories made with the
 //! git CLI in temporary folders.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command as Std;
 
-use common::*;
+use crate::util::*;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;

@@ -1,8 +1,6 @@
 //! `caulk scan` end to end: the real binary over real files.
 
-mod common;
-
-use common::*;
+use crate::util::*;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -51,8 +49,8 @@ fn owned(want: &[(&str, u64, u64, &str)]) -> Vec<(String, u64, u64, String)> {
         .collect()
 }
 
-/// The full secrets of the demo, read with `--show-secrets`.
-fn demo_secrets() -> Vec<String> {
+/// The full secrets of the demo, read with `--show-secrets` (also used by the snapshots).
+pub(crate) fn demo_secrets() -> Vec<String> {
     let (_, report, _) = scan_json(root(), &["fixtures/demo", "--show-secrets"]);
     let secrets: Vec<String> = report["findings"]
         .as_array()

@@ -3,7 +3,7 @@
 //! point at its secret's first byte in the original file.
 //!
 //! `cargo test` runs a bounded number of cases (64 per property); for a longer run:
-//! `PROPTEST_CASES=20000 cargo test --release --test fuzz`.
+//! `PROPTEST_CASES=20000 cargo test --release --test it fuzz::`.
 
 use std::path::Path;
 use std::sync::OnceLock;

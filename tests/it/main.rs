@@ -1,0 +1,54 @@
+//! caulk's integration tests, in one binary (one build, one link): each module is one subject,
+//! run against the real `caulk` binary, real files and real git repositories in temp dirs.
+//!
+//! Run one subject with a filter: `cargo test --test it notebooks::`.
+
+/// Helpers every module shares: the binary, report parsing, temp trees, git, fake keys.
+mod util;
+
+/// The GitHub Action's script on a real remote and a recorded pull-request event.
+mod action;
+/// Baselines: accept what is there, block what is new; stale entries reported and pruned.
+mod baseline;
+/// Binary files and ignored paths: counted, and tracked or pickled secrets still reported.
+mod binary_and_ignored;
+/// Size limits and hostile shapes (minified lines, deep nesting) read whole or named.
+mod bounded;
+/// `--version`, `caulk explain`, completions and the man page.
+mod cli;
+/// The configuration file: discovery, strictness, custom rules, allowlists, scan defaults.
+mod config;
+/// UTF-16, BOM, CR and CRLF text with editor positions.
+mod encodings;
+/// Control characters and bidirectional text escaped everywhere; issue 13's small cases.
+mod escapes;
+/// Property tests of the notebook reader, the line/column mapper and the engine.
+mod fuzz;
+/// `staged`, `history` and the installed hook on real repositories.
+mod git;
+/// Corrupt objects and packs, empty, foreign-owned and shallow repositories, submodules.
+mod git_objects;
+/// Nothing is written through a symbolic link or over an input of the same run.
+mod links_and_writes;
+/// Notebooks end to end, and `caulk strip` against the real nbstripout.
+mod notebooks;
+/// A history range that silences its own secret is shown as notices.
+mod notices;
+/// The real pre-commit framework runs caulk's hooks (ignored by default: slow).
+mod precommit;
+/// The README's console examples run and print what the README shows.
+mod readme;
+/// Every built-in rule passes its examples; `caulk rules`.
+mod rules;
+/// `caulk scan` end to end over real files, in every format.
+mod scan;
+/// Every report format, `rules` and `explain` pinned by `insta` snapshots of the demo.
+mod snapshots;
+/// Special files: link loops, FIFOs, devices and non-UTF-8 names.
+mod special_files;
+/// Standard input: bounded, and scanned in windows like a file.
+mod stdin;
+/// Inline pragmas and `.caulkignore`.
+mod suppress;
+/// What caulk cannot read is named, and never lets the exit code be 0.
+mod unreadable;
