@@ -4,23 +4,26 @@
 //! rules, prefilter, regexes, noise filters, structure checks) → findings ([`finding`]) →
 //! triage ([`suppress`], [`baseline`]) → reporters ([`report`]). [`app`] wires the layers for the
 //! command line.
+//!
+//! Public are only the modules the `caulk` binary (`app`, `cli`, `exit`, `sanitize`) and the
+//! property tests (`finding`, `scan`, `strip`, `text`) use; the rest is `pub(crate)`.
 
 pub mod app;
-pub mod baseline;
+pub(crate) mod baseline;
 pub mod cli;
-pub mod config;
+pub(crate) mod config;
 pub mod exit;
 pub mod finding;
-pub mod fsx;
-pub mod git;
-pub mod hook;
-pub mod human;
-pub mod notebook;
-pub mod pragma;
-pub mod report;
+pub(crate) mod fsx;
+pub(crate) mod git;
+pub(crate) mod hook;
+pub(crate) mod human;
+pub(crate) mod notebook;
+pub(crate) mod pragma;
+pub(crate) mod report;
 pub mod sanitize;
 pub mod scan;
 pub mod strip;
-pub mod suppress;
+pub(crate) mod suppress;
 pub mod text;
-pub mod worktree;
+pub(crate) mod worktree;
