@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::config::{self, Config, ScanDefaults};
 use crate::exit::ExitStatus;
 use crate::git;
-use crate::report::{self, ReportOptions};
+use crate::report::{self, Report};
 use crate::sanitize::escape;
 use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
 use crate::suppress::{self, Held, Policy};
@@ -460,21 +460,24 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         && common.output.is_none()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && io::stdout().is_terminal();
-    let render = Render {
+    let mut render = Report {
         findings: &result.findings,
         summary: &result.summary,
         rules: setup.engine.rules(),
         suppressed: common.show_suppressed.then_some(held.findings.as_slice()),
+        color,
     };
     if !common.quiet || common.output.is_some() {
         with_output(common.output.as_ref(), |w| {
-            render.write(w, common.format, color)
+            write_report(&render, common.format, w)
         })?;
     }
-    // `--report FORMAT=FILE`: the same findings and summary, once per destination (even with -q).
+    // `--report FORMAT=FILE`: the same findings and summary, once per destination (even with -q),
+    // never coloured.
+    render.color = false;
     for target in &common.report {
         with_output(Some(&target.path), |w| {
-            render.write(w, target.format, false)
+            write_report(&render, target.format, w)
         })?;
     }
     Ok(ExitStatus::of_scan(
@@ -483,30 +486,17 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
     ))
 }
 
-/// One scan's report, ready to be written in any format: to `--format`'s destination and to
-/// each `--report FORMAT=FILE` alike.
-struct Render<'a> {
-    findings: &'a [crate::finding::Finding],
-    summary: &'a scan::Summary,
-    rules: &'a [caulk_engine::rules::Rule],
-    suppressed: Option<&'a [suppress::Suppressed]>,
-}
-
-impl Render<'_> {
-    /// The per-format dispatch: writes this report in `format` to `w`.
-    fn write(&self, w: &mut dyn Write, format: Format, color: bool) -> io::Result<()> {
-        let (findings, summary) = (self.findings, self.summary);
-        match format {
-            Format::Text => report::text(w, findings, summary, ReportOptions { color }),
-            Format::Json => report::json(w, findings, summary, self.suppressed),
-            Format::Sarif => {
-                report::sarif(w, findings, self.rules, &summary.notices, self.suppressed)
-            }
-            Format::Github => report::github(w, findings, summary),
-            Format::Junit => report::junit(w, findings, summary),
-            Format::Markdown => report::markdown(w, findings, summary),
-        }
-    }
+/// Writes `report` in `format` to `w`: the one place a format becomes its reporter.
+fn write_report(report: &Report, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    let write = match format {
+        Format::Text => report::text::write,
+        Format::Json => report::json::write,
+        Format::Sarif => report::sarif::write,
+        Format::Github => report::github::write,
+        Format::Junit => report::junit::write,
+        Format::Markdown => report::markdown::write,
+    };
+    write(report, w)
 }
 
 /// Refuses report destinations that would overwrite one another: two `--report`s naming the
