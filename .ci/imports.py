@@ -494,9 +494,9 @@ def resolve(u: Use, mod: Module, children: set[str], crates: dict[str, Path],
         in_bin = False
     else:
         return None
-    if in_bin:
-        # a binary root's `crate::` names its own modules; caulk's main.rs declares none, so any
-        # `crate::x` there stays in the binary
+    if in_bin and (crate, ()) in lib_modules:
+        # beside a lib.rs, the other files are the library's modules and main.rs declares none
+        # of its own (caulk's does not): a `crate::x` there stays in the binary
         return f"{crate} (main.rs)" if crate in bin_crates else None
     for k in range(len(absolute), -1, -1):
         if (crate, tuple(absolute[:k])) in lib_modules:
