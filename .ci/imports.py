@@ -614,6 +614,13 @@ def report(g: Graph) -> tuple[str, int]:
                 sites = g.edges[a][b]
                 more = f" (+{len(sites) - 1} more)" if len(sites) > 1 else ""
                 lines.append(f"    {a} → {b}: {sites[0]}{more}")
+            members = set(comp)
+            inside = [(a, b) for a in comp for b in sorted(g.edges.get(a, {})) if b in members]
+            lines.append(f"  imports inside it ({len(inside)}; break the circle by removing some):")
+            for a, b in inside:
+                sites = g.edges[a][b]
+                more = f" (+{len(sites) - 1} more)" if len(sites) > 1 else ""
+                lines.append(f"    {a} → {b}: {sites[0]}{more}")
     return "\n".join(lines) + "\n", len(comps)
 
 
