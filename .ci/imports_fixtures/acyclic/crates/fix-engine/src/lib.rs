@@ -1,0 +1,3 @@
+//! The engine crate: `rules` imports nothing, `matcher` imports `rules`.
+pub mod matcher;
+pub mod rules;

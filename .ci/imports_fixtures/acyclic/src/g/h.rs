@@ -1,0 +1,3 @@
+pub fn m() {
+    super::super::b::f();
+}

@@ -1,0 +1,4 @@
+pub fn deep() {
+    super::super::c::go();
+    fix_engine::rules::check();
+}
