@@ -9,33 +9,15 @@ use anyhow::{Result, anyhow};
 use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
-use super::*;
 use crate::finding::CommitInfo;
 use crate::scan::{self, Notice, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
-/// Options of `caulk history`.
-#[derive(Debug, Clone, Default)]
-pub struct HistoryOptions {
-    /// A revision range (`origin/main..HEAD`) or a single revision; `HEAD` when absent.
-    pub range: Option<String>,
-    /// Walk every ref, not only `HEAD`.
-    pub all: bool,
-    /// Stop at this commit (it and its ancestors are not scanned).
-    pub since_commit: Option<String>,
-    /// Blobs larger than this are skipped (0: no limit).
-    pub max_file_size: u64,
-    /// Threads for blob scanning (0: one per core).
-    pub threads: usize,
-    /// Show a progress bar on a terminal.
-    pub progress: bool,
-    /// Repository paths whose change a range must report (the configuration and baseline in
-    /// use); `caulk.toml`, `.caulk.toml` and `.caulkignore` anywhere are watched always.
-    pub watch: Vec<String>,
-    /// Scan exactly the commits of a push instead (`caulk pre-push`); `range`, `all` and
-    /// `since_commit` are then unused.
-    pub push: Option<Push>,
-}
+use super::progress::Progress;
+use super::repo::{
+    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob, record,
+};
+use super::select::{HistoryOptions, Selection, select_commits};
 
 /// The first commit and path that brought a blob; `commit` is `None` for a blob that a ref names
 /// directly, or one inside a tree a ref names (`history --all`).

@@ -7,8 +7,30 @@ use std::collections::HashSet;
 use anyhow::{Result, anyhow, bail};
 use git2::{ErrorCode, Oid, Repository, Sort};
 
-use super::*;
 use crate::finding::CommitInfo;
+
+/// Options of `caulk history`.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// A revision range (`origin/main..HEAD`) or a single revision; `HEAD` when absent.
+    pub range: Option<String>,
+    /// Walk every ref, not only `HEAD`.
+    pub all: bool,
+    /// Stop at this commit (it and its ancestors are not scanned).
+    pub since_commit: Option<String>,
+    /// Blobs larger than this are skipped (0: no limit).
+    pub max_file_size: u64,
+    /// Threads for blob scanning (0: one per core).
+    pub threads: usize,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+    /// Repository paths whose change a range must report (the configuration and baseline in
+    /// use); `caulk.toml`, `.caulk.toml` and `.caulkignore` anywhere are watched always.
+    pub watch: Vec<String>,
+    /// Scan exactly the commits of a push instead (`caulk pre-push`); `range`, `all` and
+    /// `since_commit` are then unused.
+    pub push: Option<Push>,
+}
 
 /// The refs a `git push` updates, as its pre-push hook learns them: `caulk pre-push` scans the
 /// commits they send and nothing else.

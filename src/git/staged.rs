@@ -8,9 +8,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{DiffOptions, ErrorCode, Oid, Repository};
 
-use super::*;
 use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
+
+use super::index::{Fnv, PathMap, cache_tree};
+use super::repo::{
+    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob, record,
+};
 
 /// Options of `caulk staged`.
 #[derive(Debug, Clone)]

@@ -1,0 +1,150 @@
+//! What every git source shares: opening the repository, reading a blob (its size from the
+//! header first), walking a tree's entries, and folding what an input gave into the result.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use git2::{ErrorCode, Oid, Repository};
+
+use crate::finding::Finding;
+use crate::scan::{self, ScanResult, Summary, Unread};
+
+/// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
+/// hook must).
+pub fn open_repo() -> Result<Repository> {
+    // Objects are addressed by their hash already; re-hashing every object read costs a fifth
+    // of a history scan and of a hook's run.
+    git2::opts::strict_hash_verification(false);
+    Repository::open_from_env().map_err(|e| {
+        if e.code() == ErrorCode::NotFound {
+            anyhow!("not a git repository (or any parent up to the root); run caulk inside a git work tree")
+        } else if e.code() == ErrorCode::Owner {
+            let dir = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into());
+            anyhow!(
+                "cannot open the git repository: {}; if you trust it (a CI checkout made by another \
+                 user), run `git config --global --add safe.directory {dir}`",
+                e.message()
+            )
+        } else {
+            anyhow!("cannot open the git repository: {}", e.message())
+        }
+    })
+}
+
+/// A path inside the repository, as text.
+pub(super) fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// A blob's bytes as text (decoded), or as binary (scanned for its printable runs), or why it
+/// is not read (over the limit; counted by the caller).
+pub(super) enum Blob {
+    Text(Vec<u8>),
+    Binary(Vec<u8>),
+    TooLarge(u64),
+}
+
+pub(super) fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> {
+    // The size from the object's header first: a blob over the limit is never inflated (a
+    // 1.5 GiB blob would take 1.5 GiB of memory only to be skipped).
+    if max > 0 {
+        let (len, _) = repo.odb()?.read_header(id)?;
+        if len as u64 > max {
+            return Ok(Blob::TooLarge(len as u64));
+        }
+    }
+    let blob = repo.find_blob(id)?;
+    let content = blob.content();
+    if max > 0 && content.len() as u64 > max {
+        return Ok(Blob::TooLarge(content.len() as u64));
+    }
+    Ok(match crate::text::content(content) {
+        crate::text::Content::Binary => Blob::Binary(content.to_vec()),
+        crate::text::Content::Text(t) => Blob::Text(t.into_owned()),
+    })
+}
+
+/// Adds what one input gave to the result, keeping the findings `keep` accepts.
+pub(super) fn record(
+    result: &mut ScanResult,
+    summary: &mut Summary,
+    display: &str,
+    got: scan::Scanned,
+    keep: impl Fn(&Finding) -> bool,
+) {
+    if got.notebook {
+        summary.notebooks += 1;
+    }
+    summary.notebook_binary_outputs += got.notebook_binary_outputs;
+    summary.binary_strings += u64::from(got.binary);
+    if let Some(w) = got.as_text {
+        summary.notebooks_as_text += 1;
+        result.warnings.push(w);
+    }
+    summary
+        .unread
+        .extend(got.error.map(|e| Unread::error(display, e)));
+    result
+        .findings
+        .extend(got.findings.into_iter().filter(|f| keep(f)));
+}
+
+/// Sorts, counts and times a git scan's result.
+pub(super) fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
+    result.findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.commit.cmp(&b.commit))
+    });
+    summary.unread.sort();
+    result.warnings.sort();
+    summary.count(&result.findings);
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    result.summary = summary;
+}
+
+/// Reads the tree `id` found at `path`, naming both if it cannot be read.
+pub(super) fn find_tree<'r>(repo: &'r Repository, id: Oid, path: &[u8]) -> Result<git2::Tree<'r>> {
+    repo.find_tree(id).map_err(|e| {
+        anyhow!(
+            "{}: cannot read tree {id}: {} (run `git fsck`)",
+            String::from_utf8_lossy(path),
+            e.message()
+        )
+    })
+}
+
+/// A repository path from its bytes.
+pub(super) fn path_from_bytes(b: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(b))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+/// Calls `f` on each entry of `tree`, with `prefix` extended to the entry's path meanwhile.
+pub(super) fn each_entry(
+    tree: &git2::Tree,
+    prefix: &mut Vec<u8>,
+    mut f: impl FnMut(&git2::TreeEntry, &mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    for entry in tree.iter() {
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.name_bytes());
+        let done = f(&entry, prefix);
+        prefix.truncate(len);
+        done?;
+    }
+    Ok(())
+}
