@@ -24,11 +24,8 @@ pub struct Origin {
 
 /// How byte offsets in a segment become positions the user sees.
 pub enum Locator<'a> {
-    /// The segment is the file's text (or a part of it after `line_offset` lines).
-    Text {
-        /// Lines of the file before the segment.
-        line_offset: usize,
-    },
+    /// The segment is the file's text itself.
+    Text,
     /// The segment is decoded from `file` (a notebook): `file_offset` maps a segment byte to a
     /// byte of `file`, whose lines are `lines`.
     Mapped {
@@ -191,10 +188,7 @@ pub fn findings(
     }
     let lines = LineIndex::new(text);
     let position = |off: usize, end: bool| match loc {
-        Locator::Text { line_offset } => {
-            let (l, c) = lines.position(text, off);
-            (l + line_offset, c)
-        }
+        Locator::Text => lines.position(text, off),
         Locator::Mapped {
             file,
             lines: file_lines,

@@ -390,7 +390,7 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
                 path: display.into(),
                 notebook: None,
             };
-            let loc = Locator::Text { line_offset: 0 };
+            let loc = Locator::Text;
             out.findings = finding::findings(engine, text, &matches, &origin, &loc);
         }
         Err(e) => out.error = Some(format!("{e:#}")),

@@ -23,15 +23,6 @@ pub enum Content<'a> {
     Binary,
 }
 
-/// The encoding an input was decoded from, when it was not read as is.
-pub fn encoding_label(buf: &[u8]) -> Option<&'static str> {
-    match buf {
-        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
-        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
-        _ => None,
-    }
-}
-
 /// Classifies `buf` and returns the text to scan. Line numbers and columns computed on that text
 /// are what an editor shows for the file.
 pub fn content(buf: &[u8]) -> Content<'_> {
@@ -220,7 +211,6 @@ mod tests {
         let mut odd = utf16("ab", true);
         odd.extend([0x00, 0xD8, 0x41]);
         assert!(matches!(content(&odd), Content::Text(_)));
-        assert_eq!(encoding_label(&utf16("a", false)), Some("UTF-16BE"));
     }
 
     #[test]
