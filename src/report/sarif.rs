@@ -45,10 +45,9 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "message": {"text": text},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {
-                        "uri": f.path_bytes.as_deref().map_or_else(|| uri(&f.path), uri_bytes),
-                        "uriBaseId": "%SRCROOT%"
-                    },
+                    "artifactLocation": artifact_location(
+                        f.path_bytes.as_deref().unwrap_or(f.path.as_bytes())
+                    ),
                     "region": {
                         "startLine": f.line,
                         "startColumn": f.column,
@@ -114,7 +113,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                 "message": {"text": n.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&n.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": artifact_location(n.path.as_bytes()),
                         "region": {"startLine": n.line.unwrap_or(1)}
                     }
                 }],
@@ -153,13 +152,18 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
-/// A relative path as a URI reference: unreserved characters and `/` kept, the rest
-/// percent-encoded.
-fn uri(path: &str) -> String {
-    uri_bytes(path.as_bytes())
+/// Where a result stands: a relative path against `%SRCROOT%` (the scanned checkout), or an
+/// absolute path (`caulk scan /abs/dir`) as a `file://` URI, which a relative reference may not
+/// be.
+fn artifact_location(path: &[u8]) -> serde_json::Value {
+    match path.first() {
+        Some(b'/') => serde_json::json!({"uri": format!("file://{}", uri_bytes(path))}),
+        _ => serde_json::json!({"uri": uri_bytes(path), "uriBaseId": "%SRCROOT%"}),
+    }
 }
 
-/// [`uri`] of a path's exact bytes (a non-UTF-8 name keeps every byte).
+/// A relative path's exact bytes as a URI reference (a non-UTF-8 name keeps every byte):
+/// unreserved characters and `/` kept, the rest percent-encoded.
 fn uri_bytes(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path {
@@ -174,14 +178,26 @@ fn uri_bytes(path: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{pascal, uri};
+    use super::{artifact_location, pascal, uri_bytes};
 
     #[test]
     fn sarif_helpers() {
         assert_eq!(pascal("openai-api-key"), "OpenaiApiKey");
         assert_eq!(
-            uri("a b/ключ#1.env"),
+            uri_bytes("a b/ключ#1.env".as_bytes()),
             "a%20b/%D0%BA%D0%BB%D1%8E%D1%87%231.env"
+        );
+    }
+
+    #[test]
+    fn absolute_paths_are_file_uris_without_a_base() {
+        assert_eq!(
+            artifact_location(b"/tmp/a b.py"),
+            serde_json::json!({"uri": "file:///tmp/a%20b.py"})
+        );
+        assert_eq!(
+            artifact_location(b"src/a.py"),
+            serde_json::json!({"uri": "src/a.py", "uriBaseId": "%SRCROOT%"})
         );
     }
 }
