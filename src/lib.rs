@@ -9,6 +9,7 @@
 //! property tests (`finding`, `scan`, `strip`, `text`) use; the rest is `pub(crate)`.
 
 pub mod app;
+pub(crate) mod audit;
 pub(crate) mod baseline;
 pub mod cli;
 pub(crate) mod config;

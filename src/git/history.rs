@@ -9,8 +9,9 @@ use anyhow::{Result, anyhow};
 use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
+use crate::audit;
 use crate::finding::CommitInfo;
-use crate::scan::{self, Notice, ScanResult, Summary, Unread};
+use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
 use super::progress::Progress;
@@ -122,7 +123,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                             t.len(),
                             scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
                             if in_range {
-                                pragma_lines(&t)
+                                audit::pragma_lines(&t)
                             } else {
                                 Vec::new()
                             },
@@ -181,14 +182,13 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 for (line, pragma, text) in pragmas {
                     // A pragma line that stood in the file before the range is not its doing.
                     if !stood_before(&repo, &base_trees, &origin.path, &text) {
-                        summary.notices.push(Notice {
-                            path: path_str(&origin.path),
-                            line: Some(line),
-                            commit: sha_of(origin),
-                            message: format!(
-                                "this range adds an allow pragma (`{pragma}`): check that what it hides is not a live secret"
-                            ),
-                        });
+                        let p = path_str(&origin.path);
+                        summary.notices.push(audit::pragma_notice(
+                            &p,
+                            line,
+                            &pragma,
+                            sha_of(origin),
+                        ));
                     }
                 }
                 summary.files_scanned += 1;
@@ -231,38 +231,22 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     if in_range {
         for (id, origin) in &blobs {
             let p = path_str(&origin.path);
-            let base = p.rsplit('/').next().unwrap_or(&p);
-            if crate::config::NAMES.contains(&base)
-                || base == crate::suppress::IGNORE_FILE
-                || opts.watch.contains(&p)
-            {
-                summary.notices.push(Notice {
-                    path: p.clone(),
-                    line: None,
-                    commit: sha_of(origin),
-                    message: format!(
-                        "this range changes {p}, which decides what caulk reports (allowlists, \
-                         disabled rules, baseline or accepted fingerprints): review the change"
-                    ),
-                });
-            } else if IGNORE_FILES.contains(&base) {
-                let added = added_patterns(&repo, &base_trees, &origin.path, *id);
-                if let Some(first) = added.first() {
-                    let more = match added.len() {
-                        1 => String::new(),
-                        n => format!(" and {} more", n - 1),
-                    };
-                    summary.notices.push(Notice {
-                        path: p.clone(),
-                        line: None,
-                        commit: sha_of(origin),
-                        message: format!(
-                            "this range adds ignore patterns to {p} (`{first}`{more}): caulk scans \
-                             tracked files whatever they say, but untracked files matching the new \
-                             patterns are skipped by `caulk scan`: review what they hide"
-                        ),
-                    });
+            match audit::watched(&p, &opts.watch) {
+                Some(audit::Watched::Policy) => {
+                    summary
+                        .notices
+                        .push(audit::policy_notice(&p, sha_of(origin)));
                 }
+                Some(audit::Watched::IgnoreFile) => {
+                    let new = repo.find_blob(*id).map(|b| b.content().to_vec());
+                    let old = blobs_at(&repo, &base_trees, &origin.path);
+                    if let Ok(new) = new
+                        && let Some(n) = audit::ignore_notice(&p, sha_of(origin), &new, &old)
+                    {
+                        summary.notices.push(n);
+                    }
+                }
+                None => {}
             }
         }
         summary.notices.sort();
@@ -289,18 +273,12 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     Ok(result)
 }
 
-/// The lines of `text` holding an allow pragma: (1-based line, the pragma, the line's bytes).
-fn pragma_lines(text: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
-    if !crate::pragma::has_pragma(text) {
-        return Vec::new();
-    }
-    let lines = crate::finding::LineIndex::new(text);
-    (1..=lines.count())
-        .filter_map(|n| {
-            let (s, e) = lines.span(text, n);
-            let line = &text[s..e];
-            crate::pragma::pragma_text(line).map(|p| (n, p, line.to_vec()))
-        })
+/// The contents of the file at `path` in each of the `base` trees that has it.
+fn blobs_at(repo: &Repository, base: &[git2::Tree], path: &Path) -> Vec<Vec<u8>> {
+    base.iter()
+        .filter_map(|t| t.get_path(path).ok())
+        .filter_map(|e| repo.find_blob(e.id()).ok())
+        .map(|b| b.content().to_vec())
         .collect()
 }
 
@@ -312,40 +290,6 @@ fn stood_before(repo: &Repository, base: &[git2::Tree], path: &Path, bytes: &[u8
             .and_then(|e| repo.find_blob(e.id()))
             .is_ok_and(|b| memchr::memmem::find(b.content(), bytes).is_some())
     })
-}
-
-/// Ignore files whose new patterns a range reports: they decide which untracked files
-/// `caulk scan` skips.
-const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
-
-/// The patterns the ignore file `blob` (at `path`) has that the file at `path` in none of the
-/// `base` trees had: lines that hide files (not blank, not comments, not `!` negations).
-fn added_patterns(repo: &Repository, base: &[git2::Tree], path: &Path, blob: Oid) -> Vec<String> {
-    let Ok(new) = repo.find_blob(blob) else {
-        return Vec::new();
-    };
-    let old: Vec<Vec<u8>> = base
-        .iter()
-        .filter_map(|t| t.get_path(path).ok())
-        .filter_map(|e| repo.find_blob(e.id()).ok())
-        .map(|b| b.content().to_vec())
-        .collect();
-    let old_lines: HashSet<&[u8]> = old
-        .iter()
-        .flat_map(|b| b.split(|&c| c == b'\n'))
-        .map(|l| l.trim_ascii())
-        .collect();
-    let mut added: Vec<String> = Vec::new();
-    for line in new.content().split(|&c| c == b'\n').map(|l| l.trim_ascii()) {
-        if line.is_empty() || line[0] == b'#' || line[0] == b'!' || old_lines.contains(line) {
-            continue;
-        }
-        let shown: String = String::from_utf8_lossy(line).chars().take(60).collect();
-        if !added.contains(&shown) {
-            added.push(shown);
-        }
-    }
-    added
 }
 
 /// Trees and blobs met so far: each is visited once, however many commits share it.
