@@ -174,6 +174,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         follow: args.follow || setup.scan_default(|d| d.follow),
         max_file_size: setup.max_file_size,
         threads: setup.threads,
+        repo_paths_shown: false,
     };
     let mut result = scan::scan(&setup.engine, &opts);
     let status = report(&mut result, &setup, &args.common)?;

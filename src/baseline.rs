@@ -126,7 +126,7 @@ pub fn entries(findings: &[Finding]) -> Vec<Entry> {
         .map(|f| Entry {
             fingerprint: f.fingerprint.clone(),
             rule_id: f.rule_id.clone(),
-            path: f.key_path.clone(),
+            path: f.repo_path.clone(),
             line: f.line,
             commit: f.commit.as_ref().map(|c| c.sha.clone()),
         })

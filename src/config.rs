@@ -133,7 +133,7 @@ impl Allow {
 
     /// Why this allowlist accepts `f`, if it does: "path `tests/**`".
     fn accepts(&self, f: &Finding) -> Option<String> {
-        if let Some(&i) = self.set.matches(&f.key_path).first() {
+        if let Some(&i) = self.set.matches(&f.repo_path).first() {
             return Some(format!("path `{}`", self.globs[i]));
         }
         if let Some(r) = self.regexes.iter().find(|r| r.is_match(&f.raw_secret)) {
@@ -301,7 +301,7 @@ impl Config {
     /// there to be found).
     pub fn allows(&self, f: &Finding) -> Option<String> {
         let name = self.path.file_name().map(|n| n.to_string_lossy());
-        let base = f.key_path.rsplit('/').next().unwrap_or(&f.key_path);
+        let base = f.repo_path.rsplit('/').next().unwrap_or(&f.repo_path);
         if (NAMES.contains(&base) || name.as_deref() == Some(base))
             && self.rules.iter().any(|r| r.mentions(&f.raw_secret))
         {

@@ -2,7 +2,7 @@
 //! the secret redacted, the source line with every secret on it masked, a fingerprint that
 //! survives edits above it, and the rule's remediation.
 //!
-//! Sources describe where a text came from with an [`Origin`]; this module maps byte offsets to
+//! Sources say where an input came from with a [`Provenance`]; this module maps byte offsets to
 //! positions and knows nothing of files or git.
 
 use std::sync::Arc;
@@ -13,13 +13,38 @@ use sha2::{Digest, Sha256};
 use caulk_engine::engine::{Engine, Match, Spans};
 use caulk_engine::rules::Rule;
 
-/// Where a text segment came from.
+/// Where an input's bytes came from — a file on disk, standard input, a staged blob, a blob at a
+/// commit. The source builds it once; every finding of the input is built from it and never
+/// patched afterwards.
 #[derive(Debug, Clone)]
-pub struct Origin {
-    /// The path as the user named it (or `<stdin>`).
-    pub path: Arc<str>,
-    /// Notebook coordinates, for a segment of a notebook.
-    pub notebook: Option<NotebookInfo>,
+pub struct Provenance {
+    /// The path as shown in reports (`<stdin>` for standard input).
+    pub shown: Arc<str>,
+    /// The path fingerprints, baselines and allowlist globs use: relative to the top of the git
+    /// work tree (or to the scanned root outside one), `/`-separated.
+    pub repo_path: Arc<str>,
+    /// The path's exact bytes, when they are not UTF-8 (`shown` is lossy then).
+    pub path_bytes: Option<Vec<u8>>,
+    /// The commit that brought the blob (`caulk history`).
+    pub commit: Option<CommitInfo>,
+}
+
+impl Provenance {
+    /// A path shown as `shown`, known to fingerprints as `repo_path`; `exact` is the path whose
+    /// bytes are kept when they are not UTF-8.
+    pub fn new(shown: &str, repo_path: &str, exact: &std::path::Path) -> Provenance {
+        Provenance {
+            shown: shown.into(),
+            repo_path: repo_path.into(),
+            path_bytes: exact_bytes(exact),
+            commit: None,
+        }
+    }
+
+    /// Standard input.
+    pub fn stdin() -> Provenance {
+        Provenance::new("<stdin>", "<stdin>", std::path::Path::new("-"))
+    }
 }
 
 /// How byte offsets in a segment become positions the user sees.
@@ -161,7 +186,7 @@ pub struct Finding {
     /// The path fingerprints, baselines and allowlist globs use: relative to the top of the git
     /// work tree (or to the scanned root outside one), `/`-separated.
     #[serde(skip)]
-    pub key_path: String,
+    pub repo_path: String,
     /// The source line carries an allow pragma (`caulk:allow`, `gitleaks:allow`,
     /// `pragma: allowlist secret`) that covers this finding's rule.
     #[serde(skip)]
@@ -180,7 +205,8 @@ pub fn findings(
     engine: &Engine,
     text: &[u8],
     matches: &[Match],
-    origin: &Origin,
+    prov: &Provenance,
+    notebook: Option<&NotebookInfo>,
     loc: &Locator,
 ) -> Vec<Finding> {
     if matches.is_empty() {
@@ -236,7 +262,7 @@ pub fn findings(
                 }
             };
             let mut remediation = caulk_engine::rules::one_line(&rule.remediation);
-            if let Some(nb) = &origin.notebook {
+            if let Some(nb) = notebook {
                 remediation.push(' ');
                 remediation.push_str(&caulk_engine::rules::one_line(if nb.in_output() {
                     FIX_IN_OUTPUT
@@ -248,7 +274,7 @@ pub fn findings(
             Finding {
                 rule_id: rule.id.clone(),
                 description: rule.description.clone(),
-                path: origin.path.to_string(),
+                path: prov.shown.to_string(),
                 line,
                 column,
                 end_line,
@@ -258,18 +284,18 @@ pub fn findings(
                 snippet: snippet(text, &lines, snippet_line, &spans, &redacted, i, m),
                 // A pragma counts in source text, never in a notebook output: code cannot
                 // write one there on purpose.
-                inline_allow: !origin.notebook.as_ref().is_some_and(|n| n.in_output())
+                inline_allow: !notebook.is_some_and(|n| n.in_output())
                     && has_pragma
                     && crate::pragma::pragma_allows(&text[ls..le], &rule.id),
-                fingerprint: fingerprint(&rule.id, &origin.path, secret),
-                key_path: origin.path.to_string(),
-                path_bytes: None,
+                fingerprint: fingerprint(&rule.id, &prov.repo_path, secret),
+                repo_path: prov.repo_path.to_string(),
+                path_bytes: prov.path_bytes.clone(),
                 remediation,
                 entropy: (caulk_engine::filters::entropy(secret) * 100.0).round() / 100.0,
                 confidence: m.confidence,
                 note: note(rule, secret),
-                commit: None,
-                notebook: origin.notebook.clone(),
+                commit: prov.commit.clone(),
+                notebook: notebook.cloned(),
                 byte_offset: match loc {
                     Locator::Strings { file_offset, .. } => Some(file_offset(m.start) as u64),
                     _ => None,

@@ -15,7 +15,7 @@ use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
 
 use crate::baseline::Coverage;
-use crate::finding::{self, Finding, LineIndex, Locator, Origin};
+use crate::finding::{self, Finding, LineIndex, Locator, Provenance};
 use crate::notebook::{self, NotebookKind};
 use crate::text::{self, Content};
 use caulk_engine::engine::Engine;
@@ -33,6 +33,9 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Walker threads (0: one per core).
     pub threads: usize,
+    /// Show paths relative to the work tree's top, as git names them, instead of as named (the
+    /// pre-commit hook's named files, which the framework names from the top).
+    pub repo_paths_shown: bool,
 }
 
 /// Counts for the report's summary.
@@ -227,43 +230,24 @@ impl Shared {
         self.unread.lock().unwrap().push(u);
     }
 
-    /// Scans one input's bytes (named `path` relative to its root) — decoded when UTF-16, counted
-    /// and left when binary — and records what it gave. `stable` is the path fingerprints use,
-    /// when it differs from `display`; `full` the path as opened.
-    fn scan_bytes(
-        &self,
-        engine: &Engine,
-        buf: &[u8],
-        path: &Path,
-        display: &str,
-        stable: Option<&str>,
-        full: &Path,
-    ) {
+    /// Scans one input's bytes (named `path` relative to its root) — decoded when UTF-16, read
+    /// for strings when binary — and records what it gave.
+    fn scan_bytes(&self, engine: &Engine, buf: &[u8], path: &Path, prov: &Provenance) {
+        let display = &*prov.shown;
         let decoded = text::content(buf);
         self.files.fetch_add(1, Ordering::Relaxed);
-        let mut got = match &decoded {
+        let got = match &decoded {
             Content::Binary => {
                 self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
-                scan_binary(engine, buf, path, display)
+                scan_binary(engine, buf, path, prov)
             }
             Content::Text(text) => {
                 self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-                scan_contents(engine, text, path, display)
+                scan_contents(engine, text, path, prov)
             }
         };
         self.binary
             .fetch_add(u64::from(got.binary), Ordering::Relaxed);
-        if let Some(stable) = stable.filter(|s| *s != display) {
-            for f in &mut got.findings {
-                f.fingerprint = finding::fingerprint(&f.rule_id, stable, f.raw_secret.as_bytes());
-                f.key_path = stable.to_string();
-            }
-        }
-        if let Some(bytes) = finding::exact_bytes(full) {
-            for f in &mut got.findings {
-                f.path_bytes = Some(bytes.clone());
-            }
-        }
         if got.notebook {
             self.notebooks.fetch_add(1, Ordering::Relaxed);
         }
@@ -282,15 +266,8 @@ impl Shared {
     }
 
     /// Reads and scans one file, unless it is too large or binary.
-    fn scan_file(
-        &self,
-        engine: &Engine,
-        path: &Path,
-        rel: &Path,
-        display: &str,
-        stable: &str,
-        max: u64,
-    ) {
+    fn scan_file(&self, engine: &Engine, path: &Path, rel: &Path, prov: &Provenance, max: u64) {
+        let display = &*prov.shown;
         let mut file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return self.unread(Unread::error(display, io_reason(&e))),
@@ -313,7 +290,7 @@ impl Shared {
             self.too_large.fetch_add(1, Ordering::Relaxed);
             return self.unread(Unread::too_large(display, buf.len() as u64, max));
         }
-        self.scan_bytes(engine, &buf, rel, display, Some(stable), path);
+        self.scan_bytes(engine, &buf, rel, prov);
     }
 }
 
@@ -335,16 +312,16 @@ pub struct Scanned {
 }
 
 /// Scans the contents of one input (a file, a blob, stdin) named `path` — relative to what was
-/// scanned, for the file walker; in the repository, for git — and shown as `display`:
-/// as a notebook when it is one, else as text. Every source — the walker, `staged`, `history` —
-/// comes through here, so they all read notebooks the same way.
-pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -> Scanned {
+/// scanned, for the file walker; in the repository, for git — that came from `prov`: as a
+/// notebook when it is one, else as text. Every source — the walker, `staged`, `history` — comes
+/// through here, so they all read notebooks the same way.
+pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, prov: &Provenance) -> Scanned {
+    let display = &*prov.shown;
     let mut out = Scanned::default();
     let kind = notebook::is_candidate(path, text);
     if kind != NotebookKind::No {
         // Each segment is scanned as soon as it is read and then dropped; what it gave is kept
         // only if the whole file turns out to be a notebook.
-        let path: std::sync::Arc<str> = display.into();
         let lines = std::cell::OnceCell::new(); // built only if something is found
         let (mut findings, mut error) = (Vec::new(), None);
         let read = notebook::for_each_segment(text, &mut |seg| {
@@ -355,10 +332,7 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
             if matches.is_empty() {
                 return;
             }
-            let origin = Origin {
-                path: path.clone(),
-                notebook: Some(seg.place.info()),
-            };
+            let info = seg.place.info();
             let file_offset = |d: usize| seg.file_offset(d);
             let lines = lines.get_or_init(|| LineIndex::new(text));
             let loc = Locator::Mapped {
@@ -367,7 +341,12 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
                 file_offset: &file_offset,
             };
             findings.extend(finding::findings(
-                engine, &seg.text, &matches, &origin, &loc,
+                engine,
+                &seg.text,
+                &matches,
+                prov,
+                Some(&info),
+                &loc,
             ));
         });
         match read {
@@ -386,23 +365,18 @@ pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, display: &str) -
     }
     match engine.scan_path(text, Some(display)) {
         Ok(matches) => {
-            let origin = Origin {
-                path: display.into(),
-                notebook: None,
-            };
-            let loc = Locator::Text;
-            out.findings = finding::findings(engine, text, &matches, &origin, &loc);
+            out.findings = finding::findings(engine, text, &matches, prov, None, &Locator::Text);
         }
         Err(e) => out.error = Some(format!("{e:#}")),
     }
-    scan_k8s_secret_data(engine, text, display, &mut out);
+    scan_k8s_secret_data(engine, text, prov, &mut out);
     mark_test_paths(path, &mut out);
     out
 }
 
 /// Scans a binary input's printable runs ([`text::strings`]); a finding is positioned by its
 /// byte offset in the input (and the line `grep -n` would give).
-pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, display: &str) -> Scanned {
+pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, prov: &Provenance) -> Scanned {
     let mut out = Scanned {
         binary: true,
         ..Scanned::default()
@@ -411,12 +385,8 @@ pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, display: &str) -> S
     if strings.text.is_empty() {
         return out;
     }
-    match engine.scan_path(&strings.text, Some(display)) {
+    match engine.scan_path(&strings.text, Some(&prov.shown)) {
         Ok(matches) if !matches.is_empty() => {
-            let origin = Origin {
-                path: display.into(),
-                notebook: None,
-            };
             let lines = LineIndex::new(buf);
             let file_offset = |d: usize| strings.file_offset(d);
             let loc = Locator::Strings {
@@ -424,7 +394,7 @@ pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, display: &str) -> S
                 lines: &lines,
                 file_offset: &file_offset,
             };
-            out.findings = finding::findings(engine, &strings.text, &matches, &origin, &loc);
+            out.findings = finding::findings(engine, &strings.text, &matches, prov, None, &loc);
         }
         Ok(_) => {}
         Err(e) => out.error = Some(format!("{e:#}")),
@@ -484,7 +454,7 @@ fn mark_test_paths(path: &Path, out: &mut Scanned) {
 
 /// Kubernetes `Secret` manifests keep their values base64-encoded under `data:`: each value is
 /// decoded (one level) and scanned, and a finding points at the encoded text.
-fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut Scanned) {
+fn scan_k8s_secret_data(engine: &Engine, text: &[u8], prov: &Provenance, out: &mut Scanned) {
     use std::sync::LazyLock;
     static VALUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
         regex::bytes::Regex::new(r#"(?m)^[ \t]+[A-Za-z0-9._-]+:[ \t]+["']?(?P<v>[A-Za-z0-9+/]{12,}={0,2})["']?[ \t]*\r?$"#)
@@ -510,10 +480,6 @@ fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut S
         if matches.is_empty() {
             continue;
         }
-        let origin = Origin {
-            path: display.into(),
-            notebook: None,
-        };
         let at = v.start();
         let file_offset = |_: usize| at; // a decoded byte has no position of its own
         let lines = lines.get_or_init(|| LineIndex::new(text));
@@ -522,7 +488,7 @@ fn scan_k8s_secret_data(engine: &Engine, text: &[u8], display: &str, out: &mut S
             lines,
             file_offset: &file_offset,
         };
-        for mut f in finding::findings(engine, &decoded, &matches, &origin, &loc) {
+        for mut f in finding::findings(engine, &decoded, &matches, prov, None, &loc) {
             f.snippet = format!("{} (base64-decoded from a Kubernetes Secret)", f.snippet);
             f.remediation.push_str(
                 " Kubernetes Secret data is only base64-encoded, not encrypted: keep Secrets out of \
@@ -665,7 +631,7 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
                     window.truncate(max as usize);
                 }
             }
-            shared.scan_bytes(engine, &window, Path::new(""), NAME, None, Path::new("-"));
+            shared.scan_bytes(engine, &window, Path::new(""), &Provenance::stdin());
             break;
         }
         if first {
@@ -684,7 +650,7 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
                 }
             }
         };
-        let mut got = scan_contents(engine, &window, Path::new(""), NAME);
+        let mut got = scan_contents(engine, &window, Path::new(""), &Provenance::stdin());
         let lines = LineIndex::new(&window);
         // What starts before `next` is reported here; the rest by the next window, whole.
         let (next_line, next_col) = lines.position(&window, next);
@@ -738,11 +704,24 @@ struct Anchors {
 /// fingerprint whatever directory caulk runs from and whatever path it was given; `None` outside
 /// a work tree (the path relative to the scanned root is used then).
 fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
+    Some(repo_rel(anchors, p)?.to_string_lossy().replace('\\', "/"))
+}
+
+/// `p` relative to the top of the git work tree, with its exact bytes.
+fn repo_rel(anchors: &Anchors, p: &Path) -> Option<PathBuf> {
     let top = anchors.top.as_ref()?;
     let (root, canon) = anchors.roots.iter().find(|(r, _)| p.starts_with(r))?;
     let abs = canon.join(p.strip_prefix(root).ok()?);
-    let rel = abs.strip_prefix(top).ok()?;
-    Some(rel.to_string_lossy().replace('\\', "/"))
+    Some(abs.strip_prefix(top).ok()?.to_path_buf())
+}
+
+/// Where the walker's file `p` came from: shown as named (or, with `repo_paths_shown`, as git
+/// names it), known to fingerprints by its repository path `stable`.
+fn provenance(anchors: &Anchors, opts: &ScanOptions, p: &Path, stable: &str) -> Provenance {
+    match repo_rel(anchors, p).filter(|_| opts.repo_paths_shown) {
+        Some(rel) => Provenance::new(stable, stable, &rel),
+        None => Provenance::new(&display_path(p), stable, p),
+    }
 }
 
 /// Paths the walker left out because `.gitignore`, `.ignore` or a git exclude file names them.
@@ -882,7 +861,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                     .unwrap_or(p);
                 let stable = stable_path(anchors, p)
                     .unwrap_or_else(|| rel.to_string_lossy().replace('\\', "/"));
-                shared.scan_file(engine, p, rel, &display_path(p), &stable, max);
+                shared.scan_file(engine, p, rel, &provenance(anchors, opts, p, &stable), max);
             } else if ft.is_symlink() {
                 shared.symlinks.fetch_add(1, Ordering::Relaxed);
             } else if !ft.is_dir() {
@@ -892,7 +871,7 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             WalkState::Continue
         })
     });
-    scan_tracked_ignored(engine, roots, anchors, shared, max);
+    scan_tracked_ignored(engine, opts, roots, anchors, shared);
     covered
 }
 
@@ -903,11 +882,12 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
 /// is scanned here from the work tree.
 fn scan_tracked_ignored(
     engine: &Engine,
+    opts: &ScanOptions,
     roots: &[PathBuf],
     anchors: &Anchors,
     shared: &Shared,
-    max: u64,
 ) {
+    let max = opts.max_file_size;
     let ignored = std::mem::take(&mut *IGNORED_PATHS.lock().unwrap_or_else(|e| e.into_inner()));
     let Some(top) = &anchors.top else { return };
     if ignored.is_empty() {
@@ -970,14 +950,8 @@ fn scan_tracked_ignored(
             continue; // tracked, but deleted in the work tree: nothing on disk to scan
         }
         shared.tracked_ignored.fetch_add(1, Ordering::Relaxed);
-        shared.scan_file(
-            engine,
-            &full,
-            Path::new(rel),
-            &display_path(&full),
-            &path,
-            max,
-        );
+        let prov = provenance(anchors, opts, &full, &path);
+        shared.scan_file(engine, &full, Path::new(rel), &prov, max);
     }
 }
 

@@ -10,7 +10,7 @@ use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
 use crate::audit;
-use crate::finding::CommitInfo;
+use crate::finding::{CommitInfo, Provenance};
 use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
@@ -22,7 +22,7 @@ use super::select::{HistoryOptions, Selection, select_commits};
 
 /// The first commit and path that brought a blob; `commit` is `None` for a blob that a ref names
 /// directly, or one inside a tree a ref names (`history --all`).
-struct Origin {
+struct FirstSeen {
     commit: Option<usize>,
     path: PathBuf,
 }
@@ -51,7 +51,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     // What stood before the range is not the range's: count only what it brings.
     seen.symlinks.clear();
     seen.gitlinks.clear();
-    let mut blobs: Vec<(Oid, Origin)> = Vec::new();
+    let mut blobs: Vec<(Oid, FirstSeen)> = Vec::new();
     for (ci, (id, _)) in commits.iter().enumerate() {
         let tree = repo.find_commit(*id)?.tree().map_err(|e| {
             anyhow!(
@@ -67,7 +67,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             &mut |blob, path| {
                 blobs.push((
                     blob,
-                    Origin {
+                    FirstSeen {
                         commit: Some(ci),
                         path,
                     },
@@ -81,7 +81,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
         let mut add = |blob: Oid, path: String| {
             blobs.push((
                 blob,
-                Origin {
+                FirstSeen {
                     commit: None,
                     path: PathBuf::from(path),
                 },
@@ -103,6 +103,16 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
         }
     }
 
+    let ids: Vec<Oid> = commits.iter().map(|c| c.0).collect();
+    let infos: Vec<CommitInfo> = commits.into_iter().map(|c| c.1).collect();
+    // Where each blob came from, said once: its path and the commit that brought it.
+    let provenance = |origin: &FirstSeen| {
+        let shown = path_str(&origin.path);
+        Provenance {
+            commit: origin.commit.map(|c| infos[c].clone()),
+            ..Provenance::new(&shown, &shown, &origin.path)
+        }
+    };
     let progress = Progress::new(opts.progress, blobs.len() as u64);
     let git_dir = repo.path().to_path_buf();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -121,7 +131,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                     {
                         Ok(Ok(Blob::Text(t))) => Outcome::Scanned(
                             t.len(),
-                            scan::scan_contents(engine, &t, &origin.path, &path_str(&origin.path)),
+                            scan::scan_contents(engine, &t, &origin.path, &provenance(origin)),
                             if in_range {
                                 audit::pragma_lines(&t)
                             } else {
@@ -130,7 +140,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                         ),
                         Ok(Ok(Blob::Binary(b))) => Outcome::Scanned(
                             b.len(),
-                            scan::scan_binary(engine, &b, &origin.path, &path_str(&origin.path)),
+                            scan::scan_binary(engine, &b, &origin.path, &provenance(origin)),
                             Vec::new(),
                         ),
                         Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
@@ -145,9 +155,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     });
     progress.finish();
 
-    let ids: Vec<Oid> = commits.iter().map(|c| c.0).collect();
-    let infos: Vec<CommitInfo> = commits.into_iter().map(|c| c.1).collect();
-    let sha_of = |o: &Origin| o.commit.map(|c| infos[c].sha.clone());
+    let sha_of = |o: &FirstSeen| o.commit.map(|c| infos[c].sha.clone());
     let mut result = ScanResult::default();
     let mut summary = Summary {
         commits: infos.len() as u64,
@@ -193,7 +201,6 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 }
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes as u64;
-                let exact = crate::finding::exact_bytes(&origin.path);
                 // A shallow clone's graft shows its whole tree as new: what it holds may be older.
                 let graft = origin
                     .commit
@@ -206,8 +213,6 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                         )
                     });
                 for f in &mut got.findings {
-                    f.commit = origin.commit.map(|c| infos[c].clone());
-                    f.path_bytes.clone_from(&exact);
                     if let Some(g) = &graft {
                         f.note = Some(match f.note.take() {
                             Some(n) => format!("{n}; {g}"),

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{DiffOptions, ErrorCode, Oid, Repository};
 
+use crate::finding::Provenance;
 use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
@@ -90,6 +91,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
     for change in changes {
         let path = path_from_bytes(&change.path);
         let display = path_str(&path);
+        let prov = Provenance::new(&display, &display, &path);
         let text = match read_blob(&repo, change.new, opts.max_file_size) {
             Ok(Blob::Text(t)) => t,
             Ok(Blob::Binary(bytes)) => {
@@ -99,7 +101,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
                 let old = old.as_ref().map_or(&[][..], |b| b.content());
                 summary.files_scanned += 1;
                 summary.bytes_scanned += bytes.len() as u64;
-                let got = scan::scan_binary(engine, &bytes, &path, &display);
+                let got = scan::scan_binary(engine, &bytes, &path, &prov);
                 record(&mut result, &mut summary, &display, got, |f| {
                     memchr::memmem::find(old, f.raw_secret.as_bytes()).is_none()
                 });
@@ -133,12 +135,7 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         }
         summary.files_scanned += 1;
         summary.bytes_scanned += text.len() as u64;
-        let mut got = scan::scan_contents(engine, &text, &path, &display);
-        if let Some(exact) = crate::finding::exact_bytes(&path) {
-            for f in &mut got.findings {
-                f.path_bytes = Some(exact.clone());
-            }
-        }
+        let got = scan::scan_contents(engine, &text, &path, &prov);
         record(&mut result, &mut summary, &display, got, |f| {
             added
                 .as_ref()
@@ -278,7 +275,6 @@ fn scan_whole(
     summary: &mut Summary,
 ) {
     let mut paths = Vec::new();
-    let mut rel_of = std::collections::HashMap::new();
     for n in whole {
         let shown = n.given.to_string_lossy();
         let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
@@ -291,7 +287,6 @@ fn scan_whole(
             ));
             continue;
         }
-        rel_of.insert(shown, n.rel);
         paths.push(n.given);
     }
     if paths.is_empty() {
@@ -305,16 +300,10 @@ fn scan_whole(
             follow: false,
             max_file_size: opts.max_file_size,
             threads: opts.threads,
+            repo_paths_shown: true,
         },
     );
-    for mut f in got.findings {
-        if let Some(rel) = rel_of.get(&f.path) {
-            let path = path_from_bytes(rel);
-            f.path = path_str(&path);
-            f.path_bytes = crate::finding::exact_bytes(&path);
-        }
-        result.findings.push(f);
-    }
+    result.findings.extend(got.findings);
     result.warnings.extend(got.warnings);
     let s = got.summary;
     summary.files_scanned += s.files_scanned;

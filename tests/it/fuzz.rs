@@ -10,6 +10,11 @@ use std::sync::OnceLock;
 
 use caulk::finding::{Finding, LineIndex};
 use caulk::scan::scan_contents;
+
+/// Where a test input came from: a file named `name` at the top of a repository.
+fn prov(name: &str) -> caulk::finding::Provenance {
+    caulk::finding::Provenance::new(name, name, Path::new(name))
+}
 use caulk_engine::engine::Engine;
 use caulk_engine::rules::Ruleset;
 use proptest::prelude::*;
@@ -142,7 +147,7 @@ proptest! {
     #[test]
     fn text_findings_point_at_their_secret(pieces in prop::collection::vec(piece(), 0..60)) {
         let text: String = pieces.concat();
-        let got = scan_contents(engine(), text.as_bytes(), Path::new("app.py"), "app.py");
+        let got = scan_contents(engine(), text.as_bytes(), Path::new("app.py"), &prov("app.py"));
         for f in &got.findings {
             check_points_at_secret(&text, f);
         }
@@ -181,7 +186,7 @@ proptest! {
             "{{\"cells\": [{}], \"metadata\": {{}}, \"nbformat\": 4, \"nbformat_minor\": 5}}\n",
             cells.join(sep)
         );
-        let got = scan_contents(engine(), file.as_bytes(), Path::new("nb.ipynb"), "nb.ipynb");
+        let got = scan_contents(engine(), file.as_bytes(), Path::new("nb.ipynb"), &prov("nb.ipynb"));
         prop_assert!(got.notebook, "read as a notebook: {:?}", got.as_text);
         for f in &got.findings {
             let at = offset_of(&file, f.line, f.column).expect("inside the file");
@@ -196,7 +201,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
         for name in ["x.ipynb", "x.json", "x.txt", ".env"] {
-            let got = scan_contents(engine(), &bytes, Path::new(name), name);
+            let got = scan_contents(engine(), &bytes, Path::new(name), &prov(name));
             let lines = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
             for f in &got.findings {
                 prop_assert!(f.line >= 1 && f.line <= lines && f.column >= 1);
@@ -227,7 +232,7 @@ proptest! {
                 _ => bytes.insert(i, b),           // insert
             }
         }
-        let got = scan_contents(engine(), &bytes, Path::new("m.ipynb"), "m.ipynb");
+        let got = scan_contents(engine(), &bytes, Path::new("m.ipynb"), &prov("m.ipynb"));
         if let Ok(file) = std::str::from_utf8(&bytes) {
             for f in &got.findings {
                 prop_assert!(offset_of(file, f.line, f.column).is_some(), "{}:{}", f.line, f.column);
