@@ -397,25 +397,93 @@ fn is_binary_mime(mime: &str) -> bool {
         || m == "application/pdf"
 }
 
-/// Whether decoded `text` is base64 (standard alphabet, padded; whitespace and line breaks
-/// allowed, as older notebooks wrap it) of a binary media file: an image, PDF, audio or video
-/// whose first bytes are its format's signature. Anything else — SVG, text, a key that happens to
-/// be base64 — is scanned.
-pub fn is_binary_payload(text: &[u8]) -> bool {
+/// Whether a JSON value — a string, or a list of strings (nbformat's multiline form), as it stands
+/// in the file — decodes to base64 (standard alphabet, padded; whitespace and line breaks allowed,
+/// as older notebooks wrap it) of a binary media file: an image, PDF, audio or video whose first
+/// bytes are its format's signature. Anything else — SVG, text, a key that happens to be base64 —
+/// is scanned. Judged on the raw JSON, so a megabyte image is looked at once and never decoded.
+pub fn is_binary_payload(raw: &[u8]) -> bool {
+    /// What a byte of the raw JSON is: part of the base64, a separator, padding, or an escape.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Class {
+        Invalid,
+        Base64,
+        Skip,
+        Pad,
+        Escape,
+    }
+    static CLASS: [Class; 256] = {
+        let mut t = [Class::Invalid; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = match c {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => Class::Base64,
+                b' ' | b'\n' | b'\r' | b'\t' | b'"' | b'[' | b']' | b',' => Class::Skip,
+                b'=' => Class::Pad,
+                b'\\' => Class::Escape,
+                _ => Class::Invalid,
+            };
+            b += 1;
+        }
+        t
+    };
     let (mut n, mut pad) = (0usize, 0usize);
     let mut head = [0u8; 24];
     let mut hn = 0;
-    for &c in text {
-        match c {
-            b' ' | b'\n' | b'\r' | b'\t' => continue,
-            b'=' => pad += 1,
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if pad == 0 => {
-                if hn < head.len() {
-                    head[hn] = c;
-                    hn += 1;
+    /// A base64 character, branch-free so that a 64-byte block is checked in a few vector steps.
+    fn b64(b: u8) -> bool {
+        ((b | 0x20).wrapping_sub(b'a') < 26)
+            | (b.wrapping_sub(b'0') < 10)
+            | (b == b'+')
+            | (b == b'/')
+    }
+    let mut i = 0;
+    while i < raw.len() {
+        // The bulk of a payload: whole blocks of base64 characters, after the head is read.
+        if hn == head.len() && pad == 0 {
+            while let Some(block) = raw.get(i..i + 64)
+                && block.iter().fold(true, |ok, &b| ok & b64(b))
+            {
+                n += 64;
+                i += 64;
+            }
+            if i >= raw.len() {
+                break;
+            }
+        }
+        let mut c = raw[i];
+        i += 1;
+        match CLASS[usize::from(c)] {
+            Class::Skip => continue,
+            Class::Invalid => return false,
+            Class::Escape => {
+                // `\n`, `\r`, `\t` break lines; `\/` is a slash; anything else is not base64.
+                match raw.get(i) {
+                    Some(b'n' | b'r' | b't') => {
+                        i += 1;
+                        continue;
+                    }
+                    Some(b'/') => {
+                        i += 1;
+                        c = b'/';
+                    }
+                    _ => return false,
                 }
             }
-            _ => return false,
+            Class::Pad => {
+                pad += 1;
+                n += 1;
+                continue;
+            }
+            Class::Base64 => {}
+        }
+        if pad > 0 {
+            return false; // data after padding
+        }
+        if hn < head.len() {
+            head[hn] = c;
+            hn += 1;
         }
         n += 1;
     }
@@ -527,11 +595,11 @@ impl<'a> Emitter<'a, '_> {
         mime: &str,
     ) -> Result<(), String> {
         let Some(raw) = raw else { return Ok(()) };
-        let b = Builder::build(self.file, raw, Join::Concat)?;
-        if is_binary_mime(mime) && is_binary_payload(&b.text) {
+        if is_binary_mime(mime) && is_binary_payload(raw.get().as_bytes()) {
             self.read.binary_payloads += 1;
             return Ok(());
         }
+        let b = Builder::build(self.file, raw, Join::Concat)?;
         self.emit(b, place);
         Ok(())
     }
@@ -1244,6 +1312,34 @@ mod tests {
             b"<svg xmlns='http://www.w3.org/2000/svg'/>"
         ));
         assert!(!is_binary_payload(b"iVBORw0KGgo=hf_x"));
+        // as the raw JSON stands in the file: a string, or a list of wrapped lines
+        assert!(is_binary_payload(br#""iVBORw0KGgo=""#));
+        assert!(
+            is_binary_payload(br#"["iVBO\n", "Rw0K\/go=\n"]"#)
+                == is_binary_payload(b"iVBORw0K/go=")
+        );
+        assert!(is_binary_payload(
+            br#"[
+      "iVBORw0K",
+      "Ggo="
+     ]"#
+        ));
+        assert!(!is_binary_payload(br#""\u0069VBORw0KGgo=""#)); // an escape base64 never needs
+        assert!(!is_binary_payload(br#"{"a": "iVBORw0KGgo="}"#)); // not a string
+        // long payloads go through 64-byte blocks: a stray byte anywhere is still seen
+        let long = format!("\"iVBORw0KGgo{}AA==\\n\"", "A".repeat(401));
+        assert!(is_binary_payload(long.as_bytes()));
+        for at in [20, 100, 150, 300] {
+            let mut bad = long.clone().into_bytes();
+            bad[at] = b'_';
+            assert!(!is_binary_payload(&bad), "a '_' at {at}");
+            let mut wrapped = long.clone();
+            wrapped.insert_str(at, "\\n");
+            assert!(
+                is_binary_payload(wrapped.as_bytes()),
+                "a line break at {at}"
+            );
+        }
     }
 
     #[test]
