@@ -1,7 +1,6 @@
 //! Wires the layers for the command line: flags become options once, here; the scan runs; a
 //! reporter writes; the outcome becomes an exit status.
 
-use std::collections::HashSet;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +17,7 @@ use crate::git;
 use crate::report::{self, Report};
 use crate::sanitize::escape;
 use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
-use crate::suppress::{self, Held, Policy};
+use crate::suppress::{self, Policy};
 use caulk_engine::checks::Confidence;
 use caulk_engine::engine::Engine;
 use caulk_engine::rules::Ruleset;
@@ -380,23 +379,22 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             "--prune-baseline needs a baseline: pass --baseline FILE or set `baseline` in caulk.toml"
         );
     }
-    let seen: HashSet<String> = result
-        .findings
-        .iter()
-        .map(|f| f.fingerprint.clone())
-        .collect();
-    let mut held = Held::default();
-    held.apply(
+    let rules = setup.engine.rules();
+    let triaged = suppress::triage(
         &mut result.findings,
-        &Policy {
-            no_inline: common.no_inline_allow,
-            config,
-            ignore: &ignore,
+        &suppress::Triage {
+            policy: Policy {
+                no_inline: common.no_inline_allow,
+                config,
+                ignore: &ignore,
+            },
+            min_confidence: setup.min_confidence,
+            baseline: baseline.as_ref(),
         },
+        &result.coverage,
+        |id| rules.iter().any(|r| r.id == id),
     );
-    result
-        .findings
-        .retain(|f| f.confidence >= setup.min_confidence);
+    let held = &triaged.held;
     result.summary.config = config.map(|c| c.path.display().to_string());
     for w in &result.warnings {
         eprintln!("caulk: warning: {}", escape(w));
@@ -420,11 +418,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         return Ok(ExitStatus::of_scan(0, result.summary.errors));
     }
     if let Some(b) = &baseline {
-        held.apply_baseline(&mut result.findings, b);
-        let rules = setup.engine.rules();
-        let (keep, stale) = b.split_stale(&seen, &result.coverage, |id| {
-            rules.iter().any(|r| r.id == id)
-        });
+        let (keep, stale) = (&triaged.keep, triaged.stale.clone());
         if common.prune_baseline {
             if result.coverage == baseline::Coverage::Partial {
                 bail!(
@@ -432,7 +426,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
                      commit range); prune with `caulk scan` of the repository or `caulk history`"
                 );
             }
-            b.rewrite(&keep)?;
+            b.rewrite(keep)?;
             if !common.quiet {
                 eprintln!(
                     "caulk: {}: removed {} entries no longer found; {} remain",

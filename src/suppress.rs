@@ -186,3 +186,45 @@ fn same_dir(a: &Path, b: &Path) -> bool {
         _ => a == b,
     }
 }
+
+/// Everything that may hold findings back, for [`triage`].
+pub(crate) struct Triage<'a> {
+    /// Pragmas, allowlists and `.caulkignore`.
+    pub policy: Policy<'a>,
+    /// `--min-confidence`: less sure findings are dropped (not counted as suppressed).
+    pub min_confidence: caulk_engine::checks::Confidence,
+    /// The baseline, when one applies.
+    pub baseline: Option<&'a Baseline>,
+}
+
+/// What triage held back, and the baseline's entries split into those still found (or not
+/// checkable by this scan) and the stale ones.
+#[derive(Default)]
+pub(crate) struct Triaged {
+    /// Every finding held back, with its reason.
+    pub held: Held,
+    /// Baseline entries to keep.
+    pub keep: Vec<crate::baseline::Entry>,
+    /// Baseline entries this scan could have seen but did not.
+    pub stale: Vec<crate::baseline::Entry>,
+}
+
+/// Triage in one place, before any reporter runs: pragmas, allowlists and the ignore file, then
+/// `--min-confidence`, then the baseline (whose stale entries are told apart with `coverage` and
+/// `rule_ran`). `findings` keeps what is reported.
+pub(crate) fn triage(
+    findings: &mut Vec<Finding>,
+    t: &Triage,
+    coverage: &crate::baseline::Coverage,
+    rule_ran: impl Fn(&str) -> bool,
+) -> Triaged {
+    let seen: HashSet<String> = findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let mut out = Triaged::default();
+    out.held.apply(findings, &t.policy);
+    findings.retain(|f| f.confidence >= t.min_confidence);
+    if let Some(b) = t.baseline {
+        out.held.apply_baseline(findings, b);
+        (out.keep, out.stale) = b.split_stale(&seen, coverage, rule_ran);
+    }
+    out
+}
