@@ -282,7 +282,7 @@ fn a_clean_pull_request_passes_and_pushes_and_schedules_are_scanned() {
 fn action_yml_runs_the_tested_script() {
     let yml = std::fs::read_to_string(root().join("action.yml")).unwrap();
     assert!(yml.contains("run: bash \"$GITHUB_ACTION_PATH/action/run.sh\""));
-    assert!(yml.contains("using: composite") && yml.contains("actions/cache@v4"));
+    assert!(yml.contains("using: composite") && yml.contains("actions/cache@v5"));
     for input in [
         "config",
         "baseline",
