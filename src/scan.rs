@@ -636,6 +636,10 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
         }
         if first {
             shared.files.fetch_add(1, Ordering::Relaxed);
+            // A UTF-8 byte-order mark is not text, as in a file (`text::content` skips it).
+            if window.starts_with(b"\xEF\xBB\xBF") {
+                window.drain(..3);
+            }
         }
         first = false;
         // The next window starts at a line start within the last STDIN_OVERLAP bytes when there
