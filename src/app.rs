@@ -89,7 +89,6 @@ impl Setup {
     /// read or written, reports that would overwrite each other or an input (`scanned`: the
     /// paths named to scan).
     fn new(common: &CommonArgs, dirs: &[PathBuf], scanned: &[PathBuf]) -> Result<Setup> {
-        check_report_targets(common)?;
         let config = load_config(common.config.as_deref(), common.no_config, dirs)?;
         let builtin = Ruleset::builtin()?;
         let set = match &config {
@@ -114,7 +113,7 @@ impl Setup {
                 .unwrap_or(0),
             config,
         };
-        refuse_writing_inputs(common, &setup, scanned)?;
+        check_outputs(common, &setup, scanned)?;
         Ok(setup)
     }
 
@@ -183,10 +182,39 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     Ok(status)
 }
 
-/// Refuses a report (`-o`) or baseline (`--write-baseline`) that would overwrite something the
-/// same run reads: a file named to scan, the configuration, the baseline read, an ignore file,
-/// or each other. A scan that destroys its own input has failed, whatever it reports.
-fn refuse_writing_inputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]) -> Result<()> {
+/// Refuses, before anything is scanned or written, outputs that would overwrite each other (`-o`,
+/// `--write-baseline`, every `--report`, however spelled) or something the same run reads: a
+/// file named to scan, the configuration, the baseline read, an ignore file. A scan that
+/// destroys its own input has failed, whatever it reports.
+fn check_outputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]) -> Result<()> {
+    // (flag, the flag as written, path) of every file this run writes.
+    let outputs: Vec<(&str, String, &PathBuf)> = common
+        .output
+        .iter()
+        .map(|p| ("-o", "-o".to_string(), p))
+        .chain(
+            common
+                .write_baseline
+                .iter()
+                .map(|p| ("--write-baseline", "--write-baseline".to_string(), p)),
+        )
+        .chain(common.report.iter().map(|t| {
+            let f = format!("{:?}", t.format).to_lowercase();
+            let named = format!("--report {f}={}", t.path.display());
+            ("--report", named, &t.path)
+        }))
+        .collect();
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (_, named, path) in &outputs {
+        let key = crate::fsx::identity(path);
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            bail!(
+                "{}: named by both `{first}` and `{named}`; give each report its own file",
+                path.display()
+            );
+        }
+        seen.push((key, named));
+    }
     let mut inputs: Vec<(PathBuf, &str)> = scanned
         .iter()
         .filter(|p| p.as_os_str() != "-" && !p.is_dir())
@@ -206,25 +234,14 @@ fn refuse_writing_inputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]
             .into_iter()
             .map(|d| (d.join(suppress::IGNORE_FILE), "the ignore file")),
     );
-    if let Some(b) = &common.write_baseline {
-        inputs.push((b.clone(), "the baseline it writes (--write-baseline)"));
-    }
-    let outputs = [
-        ("-o", common.output.as_ref()),
-        ("--write-baseline", common.write_baseline.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, p)| Some((flag, p?)))
-    .chain(common.report.iter().map(|t| ("--report", &t.path)));
-    for (flag, out) in outputs {
+    for (flag, _, out) in &outputs {
         if std::fs::symlink_metadata(out).is_err() {
             continue; // a new file is nobody's input
         }
-        let clash = inputs.iter().find(|(input, what)| {
-            !(flag == "--write-baseline" && what.ends_with("(--write-baseline)"))
-                && crate::fsx::same_file(out, input)
-        });
-        if let Some((_, what)) = clash {
+        if let Some((_, what)) = inputs
+            .iter()
+            .find(|(input, _)| crate::fsx::same_file(out, input))
+        {
             bail!(
                 "{flag} {}: is {what}; write to another file",
                 crate::fsx::shown(out)
@@ -492,34 +509,6 @@ fn write_report(report: &Report, format: Format, w: &mut dyn Write) -> io::Resul
         Format::Markdown => report::markdown::write,
     };
     write(report, w)
-}
-
-/// Refuses report destinations that would overwrite one another: two `--report`s naming the
-/// same file, or a `--report` naming the `-o` file.
-fn check_report_targets(common: &CommonArgs) -> Result<()> {
-    let mut seen: Vec<(PathBuf, String)> = Vec::new();
-    let named =
-        common
-            .output
-            .iter()
-            .map(|p| (p, "-o".to_string()))
-            .chain(common.report.iter().map(|t| {
-                let f = format!("{:?}", t.format).to_lowercase();
-                (&t.path, format!("--report {f}={}", t.path.display()))
-            }));
-    for (path, flag) in named {
-        let key = crate::fsx::identity(path);
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-            bail!(
-                "{}: named by both `{}` and `{}`; give each report its own file",
-                path.display(),
-                first,
-                flag
-            );
-        }
-        seen.push((key, flag));
-    }
-    Ok(())
 }
 
 /// `scan --strip-outputs`: strips the notebooks whose findings all lie in outputs.
