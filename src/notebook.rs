@@ -412,13 +412,20 @@ pub fn is_binary_payload(raw: &[u8]) -> bool {
         Pad,
         Escape,
     }
+    /// A base64 character, branch-free so that a 64-byte block is checked in a few vector steps.
+    const fn b64(b: u8) -> bool {
+        ((b | 0x20).wrapping_sub(b'a') < 26)
+            | (b.wrapping_sub(b'0') < 10)
+            | (b == b'+')
+            | (b == b'/')
+    }
     static CLASS: [Class; 256] = {
         let mut t = [Class::Invalid; 256];
         let mut b = 0;
         while b < 256 {
             let c = b as u8;
             t[b] = match c {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => Class::Base64,
+                _ if b64(c) => Class::Base64,
                 b' ' | b'\n' | b'\r' | b'\t' | b'"' | b'[' | b']' | b',' => Class::Skip,
                 b'=' => Class::Pad,
                 b'\\' => Class::Escape,
@@ -431,13 +438,6 @@ pub fn is_binary_payload(raw: &[u8]) -> bool {
     let (mut n, mut pad) = (0usize, 0usize);
     let mut head = [0u8; 24];
     let mut hn = 0;
-    /// A base64 character, branch-free so that a 64-byte block is checked in a few vector steps.
-    fn b64(b: u8) -> bool {
-        ((b | 0x20).wrapping_sub(b'a') < 26)
-            | (b.wrapping_sub(b'0') < 10)
-            | (b == b'+')
-            | (b == b'/')
-    }
     let mut i = 0;
     while i < raw.len() {
         // The bulk of a payload: whole blocks of base64 characters, after the head is read.
