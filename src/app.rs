@@ -18,6 +18,7 @@ use crate::report::{self, Report};
 use crate::sanitize::escape;
 use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
 use crate::suppress::{self, Policy};
+use crate::worktree::work_tree_top;
 use caulk_engine::checks::Confidence;
 use caulk_engine::engine::Engine;
 use caulk_engine::rules::Ruleset;
@@ -140,11 +141,6 @@ fn load_config(explicit: Option<&Path>, none: bool, dirs: &[PathBuf]) -> Result<
     config::discover(explicit, dirs)
 }
 
-/// The top of the git work tree `from` is in.
-fn repo_top(from: &Path) -> Option<PathBuf> {
-    crate::worktree::work_tree_top(from)
-}
-
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -164,7 +160,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         })
         .into_iter()
         .collect();
-    dirs.extend(repo_top(first.map_or(Path::new("."), |p| p.as_path())));
+    dirs.extend(work_tree_top(first.map_or(Path::new("."), |p| p.as_path())));
     let setup = Setup::new(&args.common, &dirs, &paths)?;
     let opts = ScanOptions {
         paths,
@@ -255,13 +251,13 @@ fn check_outputs(common: &CommonArgs, setup: &Setup, scanned: &[PathBuf]) -> Res
 /// for the configuration.
 fn cwd_dirs() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from(".")];
-    dirs.extend(repo_top(Path::new(".")));
+    dirs.extend(work_tree_top(Path::new(".")));
     dirs
 }
 
 /// The work tree's top, where `staged` and `history` look for the configuration.
 fn git_dirs() -> Vec<PathBuf> {
-    repo_top(Path::new(".")).into_iter().collect()
+    work_tree_top(Path::new(".")).into_iter().collect()
 }
 
 fn run_staged(args: StagedArgs) -> Result<ExitStatus> {
@@ -364,7 +360,7 @@ fn run_pre_push(args: PrePushArgs) -> Result<ExitStatus> {
 /// The configuration and baseline in use, as repository paths: a range that changes them
 /// changes what caulk reports, and says so.
 fn watched_paths(setup: &Setup, common: &CommonArgs) -> Vec<String> {
-    let Some(top) = repo_top(Path::new(".")).and_then(|t| t.canonicalize().ok()) else {
+    let Some(top) = work_tree_top(Path::new(".")).and_then(|t| t.canonicalize().ok()) else {
         return Vec::new();
     };
     setup
