@@ -223,6 +223,7 @@ struct Shared {
     symlinks: AtomicU64,
     special: AtomicU64,
     tracked_ignored: AtomicU64,
+    ignored: AtomicU64,
 }
 
 impl Shared {
@@ -535,7 +536,6 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
             roots.push(p.clone());
         }
     }
-    count_ignored();
     let covered = if roots.is_empty() {
         Vec::new()
     } else {
@@ -555,7 +555,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
         skipped_too_large: shared.too_large.into_inner(),
         skipped_symlinks: shared.symlinks.into_inner(),
         skipped_special: shared.special.into_inner(),
-        skipped_ignored: IGNORED.load(Ordering::Relaxed),
+        skipped_ignored: shared.ignored.into_inner(),
         tracked_ignored: shared.tracked_ignored.into_inner(),
         notebooks: shared.notebooks.into_inner(),
         notebooks_as_text: shared.notebooks_as_text.into_inner(),
@@ -728,68 +728,53 @@ fn provenance(anchors: &Anchors, opts: &ScanOptions, p: &Path, stable: &str) -> 
     }
 }
 
-/// Paths the walker left out because `.gitignore`, `.ignore` or a git exclude file names them.
+/// What the walker saw, to tell what it left out: the paths it handed over (as hashes, keyed
+/// afresh each run so no file name can be made to collide) and the folders it read.
 ///
-/// The `ignore` crate drops such an entry before caulk sees it and says so only in a debug log
-/// record (`ignoring PATH: …`); this logger counts those records, so the summary can count what
-/// was ignored without re-implementing the matcher stack. It formats nothing but the first
-/// bytes of the walker's own debug records.
-struct IgnoredCounter;
-
-static IGNORED: AtomicU64 = AtomicU64::new(0);
-/// The paths the walker ignored (as the walker spells them), for [`scan_tracked_ignored`].
-static IGNORED_PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-impl log::Log for IgnoredCounter {
-    fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() == log::Level::Debug && m.target().starts_with("ignore::walk")
-    }
-
-    fn log(&self, record: &log::Record) {
-        /// Keeps the first bytes of a message, then stops the formatting.
-        struct Prefix([u8; 9], usize);
-        impl std::fmt::Write for Prefix {
-            fn write_str(&mut self, s: &str) -> std::fmt::Result {
-                let take = s.len().min(self.0.len() - self.1);
-                self.0[self.1..self.1 + take].copy_from_slice(&s.as_bytes()[..take]);
-                self.1 += take;
-                if self.1 == self.0.len() {
-                    Err(std::fmt::Error)
-                } else {
-                    Ok(())
-                }
-            }
-        }
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let mut p = Prefix([0; 9], 0);
-        let _ = std::fmt::write(&mut p, *record.args());
-        if &p.0[..p.1] == b"ignoring " {
-            IGNORED.fetch_add(1, Ordering::Relaxed);
-            // `ignoring PATH: Ignore(…)`: the path, for the tracked files below it.
-            let msg = record.args().to_string();
-            if let Some(end) = msg.find(": Ignore(") {
-                let mut paths = IGNORED_PATHS.lock().unwrap_or_else(|e| e.into_inner());
-                paths.push(PathBuf::from(&msg["ignoring ".len()..end]));
-            }
-        }
-    }
-
-    fn flush(&self) {}
+/// The `ignore` crate drops an ignored entry before caulk sees it. Rather than re-implement its
+/// matcher stack (`.gitignore`, `.ignore`, git's exclude files, their precedence) or read its
+/// log, caulk lists each folder the walker read once more afterwards: a child the walker did not
+/// hand over was ignored. Each walker thread keeps its own list and hands it over when the walk
+/// ends, so the walk itself takes no lock for this.
+#[derive(Default)]
+struct Seen {
+    paths: std::collections::HashSet<u64>,
+    dirs: Vec<PathBuf>,
 }
 
-/// Installs [`IgnoredCounter`] (once per process) and zeroes the count.
-fn count_ignored() {
-    static LOGGER: IgnoredCounter = IgnoredCounter;
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Debug);
+/// One walker thread's [`Seen`], merged into the walk's when the thread is done.
+struct SeenLocal<'a> {
+    local: Seen,
+    into: &'a Mutex<Seen>,
+}
+
+impl Drop for SeenLocal<'_> {
+    fn drop(&mut self) {
+        let mut all = self.into.lock().unwrap_or_else(|e| e.into_inner());
+        all.paths.extend(self.local.paths.drain());
+        all.dirs.append(&mut self.local.dirs);
     }
-    IGNORED.store(0, Ordering::Relaxed);
-    IGNORED_PATHS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear();
+}
+
+/// The children of the folders in `seen` that the walker did not hand over: what `.gitignore`,
+/// `.ignore` and git's exclude files left out (an ignored folder is one path). `.git` is left
+/// out on purpose and not counted.
+fn ignored_paths(seen: Seen, keys: &std::hash::RandomState) -> Vec<PathBuf> {
+    use std::hash::BuildHasher;
+    let mut out = Vec::new();
+    for dir in &seen.dirs {
+        let Ok(children) = std::fs::read_dir(dir) else {
+            continue; // unreadable: the walker said so already
+        };
+        for child in children.flatten() {
+            let path = child.path();
+            if child.file_name() != ".git" && !seen.paths.contains(&keys.hash_one(&path)) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Walks `roots`, scanning every file; returns the stable path of each root (the prefixes a
@@ -827,8 +812,31 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
         builder.standard_filters(false).hidden(false);
     }
     let max = opts.max_file_size;
+    // What the walker hands over, to count (and scan, when tracked) what it leaves out.
+    let keys = std::hash::RandomState::new();
+    let seen_all = Mutex::new(Seen::default());
+    let (keys, seen_all, counting) = (&keys, &seen_all, !opts.no_ignore);
     builder.build_parallel().run(|| {
+        let mut seen = SeenLocal {
+            local: Seen::default(),
+            into: seen_all,
+        };
         Box::new(move |entry| {
+            if counting {
+                use std::hash::BuildHasher;
+                let path = match &entry {
+                    Ok(e) => Some(e.path()),
+                    Err(err) => error_path(err),
+                };
+                if let Some(path) = path {
+                    seen.local.paths.insert(keys.hash_one(path));
+                }
+                if let Ok(e) = &entry
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                {
+                    seen.local.dirs.push(e.path().to_path_buf());
+                }
+            }
             let entry = match entry {
                 Ok(e) => e,
                 // A symbolic link back to a folder above it (with -L): every file below was
@@ -875,14 +883,21 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
             WalkState::Continue
         })
     });
-    scan_tracked_ignored(engine, opts, roots, anchors, shared);
+    if counting {
+        let seen = std::mem::take(&mut *seen_all.lock().unwrap_or_else(|e| e.into_inner()));
+        let ignored = ignored_paths(seen, keys);
+        shared
+            .ignored
+            .fetch_add(ignored.len() as u64, Ordering::Relaxed);
+        scan_tracked_ignored(engine, opts, roots, anchors, shared, &ignored);
+    }
     covered
 }
 
 /// Tracked is never ignored: `.gitignore` and `.ignore` say which *untracked* files to leave out,
 /// but a file git tracks is in every clone, so a committed `.env` later added to `.gitignore` (or
 /// a committed `.ignore` holding `*`) must not hide it. The walker leaves out what the ignore
-/// files name, and says so (see [`IgnoredCounter`]); every tracked file at or below such a path
+/// files name (see [`Seen`]); every tracked file at or below such a path
 /// is scanned here from the work tree.
 fn scan_tracked_ignored(
     engine: &Engine,
@@ -890,9 +905,9 @@ fn scan_tracked_ignored(
     roots: &[PathBuf],
     anchors: &Anchors,
     shared: &Shared,
+    ignored: &[PathBuf],
 ) {
     let max = opts.max_file_size;
-    let ignored = std::mem::take(&mut *IGNORED_PATHS.lock().unwrap_or_else(|e| e.into_inner()));
     let Some(top) = &anchors.top else { return };
     if ignored.is_empty() {
         return;
@@ -970,18 +985,20 @@ fn is_loop(err: &ignore::Error) -> bool {
     }
 }
 
+/// The path a walker error names, if any.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
 /// The path and reason of a walker error.
 fn walk_error(err: &ignore::Error) -> Unread {
-    fn path_of(err: &ignore::Error) -> Option<&Path> {
-        match err {
-            ignore::Error::WithPath { path, .. } => Some(path),
-            ignore::Error::Loop { child, .. } => Some(child),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                path_of(err)
-            }
-            _ => None,
-        }
-    }
     fn reason(err: &ignore::Error) -> String {
         match err {
             ignore::Error::WithPath { err, .. }
@@ -992,7 +1009,7 @@ fn walk_error(err: &ignore::Error) -> Unread {
         }
     }
     Unread::error(
-        path_of(err).map(display_path).unwrap_or_default(),
+        error_path(err).map(display_path).unwrap_or_default(),
         reason(err),
     )
 }

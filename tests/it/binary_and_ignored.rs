@@ -149,3 +149,35 @@ fn tracked_ignored_env_a_nul_env_and_a_pickle_are_all_reported() {
         "{text}"
     );
 }
+
+/// What the walker leaves out is counted by listing each folder it read once more: nested
+/// `.gitignore` files, a `.ignore` file and git's exclude file each count what they name, `.git`
+/// is never counted, and a symbolic link loop met with `-L` is a link, not an ignored path.
+#[test]
+fn ignored_paths_of_every_ignore_file_are_counted_once() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(
+        d,
+        &[
+            (".gitignore", b"*.log\n"),
+            ("run.log", b"x\n"),
+            ("sub/.gitignore", b"cache/\n"),
+            ("sub/cache/k.txt", format!("K={HF_KEY}\n").as_bytes()),
+            ("sub/app.py", b"x = 1\n"),
+            (".ignore", b"scratch.txt\n"),
+            ("scratch.txt", format!("K={HF_KEY}\n").as_bytes()),
+            ("local.env", format!("K={HF_KEY}\n").as_bytes()),
+        ],
+    );
+    std::fs::write(d.join(".git/info/exclude"), "local.env\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
+    let (code, report, _) = run(d, &["scan", ".", "-L"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["summary"]["skipped_ignored"], 4,
+        "run.log, sub/cache, scratch.txt, local.env: {report}"
+    );
+}
