@@ -8,16 +8,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
 
 use crate::baseline::Coverage;
+use crate::decode::text::{self, Content};
+use crate::decode::{self, Input, Origin, Segment, Sink, k8s};
 use crate::finding::{self, Finding, LineIndex, Locator, Provenance};
-use crate::notebook::{self, NotebookKind};
-use crate::text::{self, Content};
 use caulk_engine::engine::Engine;
 
 /// What to scan and how.
@@ -132,6 +131,72 @@ impl Summary {
         self.errors = self.unread.iter().filter(|u| u.error).count();
         self.skipped_other = self.skipped_symlinks + self.skipped_special;
     }
+
+    /// Adds what inputs gave to the counts.
+    pub fn add(&mut self, t: &Tally) {
+        self.files_scanned += t.files;
+        self.bytes_scanned += t.bytes;
+        self.binary_strings += t.binary_strings;
+        self.skipped_too_large += t.too_large;
+        self.skipped_symlinks += t.symlinks;
+        self.skipped_special += t.special;
+        self.skipped_ignored += t.ignored;
+        self.tracked_ignored += t.tracked_ignored;
+        self.skipped_submodules += t.submodules;
+        self.notebooks += t.notebooks;
+        self.notebooks_as_text += t.notebooks_as_text;
+        self.notebook_binary_outputs += t.notebook_binary_outputs;
+    }
+
+    /// The counts [`Summary::add`] adds to, as a tally (to fold one scan into another).
+    pub fn tally(&self) -> Tally {
+        Tally {
+            files: self.files_scanned,
+            bytes: self.bytes_scanned,
+            binary_strings: self.binary_strings,
+            too_large: self.skipped_too_large,
+            symlinks: self.skipped_symlinks,
+            special: self.skipped_special,
+            ignored: self.skipped_ignored,
+            tracked_ignored: self.tracked_ignored,
+            submodules: self.skipped_submodules,
+            notebooks: self.notebooks,
+            notebooks_as_text: self.notebooks_as_text,
+            notebook_binary_outputs: self.notebook_binary_outputs,
+        }
+    }
+}
+
+/// What inputs add to a summary's counts. Every source — the walker, stdin, staged blobs,
+/// history blobs — counts what one input (or one walker entry) gave into a `Tally`, and
+/// [`Summary::add`] folds it in: one type, summed in one place. Each field is the
+/// [`Summary`] field of the same meaning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Inputs read and scanned (`files_scanned`).
+    pub files: u64,
+    /// Bytes scanned (`bytes_scanned`).
+    pub bytes: u64,
+    /// Binary inputs read for their printable runs (`binary_strings`).
+    pub binary_strings: u64,
+    /// Inputs over the size limit (`skipped_too_large`).
+    pub too_large: u64,
+    /// Symbolic links not followed (`skipped_symlinks`).
+    pub symlinks: u64,
+    /// Sockets, FIFOs, devices (`skipped_special`).
+    pub special: u64,
+    /// Paths ignore files leave out (`skipped_ignored`).
+    pub ignored: u64,
+    /// Tracked files ignore files name, scanned (`tracked_ignored`).
+    pub tracked_ignored: u64,
+    /// Submodules (`skipped_submodules`).
+    pub submodules: u64,
+    /// Inputs read as notebooks (`notebooks`).
+    pub notebooks: u64,
+    /// `.ipynb` files read as plain text (`notebooks_as_text`).
+    pub notebooks_as_text: u64,
+    /// Binary payloads of notebooks skipped (`notebook_binary_outputs`).
+    pub notebook_binary_outputs: u64,
 }
 
 /// Something a reviewer should see that is not a finding: a change in the scanned range that
@@ -208,62 +273,46 @@ pub struct ScanResult {
     pub coverage: Coverage,
 }
 
+impl ScanResult {
+    /// Adds what one input (shown as `display`) gave, keeping the findings `keep` accepts: the
+    /// one place a source folds an input into its result.
+    pub fn record(&mut self, display: &str, got: Scanned, keep: impl Fn(&Finding) -> bool) {
+        self.summary.add(&got.tally);
+        self.warnings.extend(got.warning);
+        self.summary
+            .unread
+            .extend(got.error.map(|e| Unread::error(display, e)));
+        self.findings
+            .extend(got.findings.into_iter().filter(|f| keep(f)));
+    }
+}
+
+/// The walker's threads fold what they read into one result.
 #[derive(Default)]
 struct Shared {
-    findings: Mutex<Vec<Finding>>,
-    unread: Mutex<Vec<Unread>>,
-    warnings: Mutex<Vec<String>>,
-    files: AtomicU64,
-    notebooks: AtomicU64,
-    notebooks_as_text: AtomicU64,
-    notebook_binary_outputs: AtomicU64,
-    bytes: AtomicU64,
-    binary: AtomicU64,
-    too_large: AtomicU64,
-    symlinks: AtomicU64,
-    special: AtomicU64,
-    tracked_ignored: AtomicU64,
-    ignored: AtomicU64,
+    result: Mutex<ScanResult>,
 }
 
 impl Shared {
     fn unread(&self, u: Unread) {
-        self.unread.lock().unwrap().push(u);
+        self.lock().summary.unread.push(u);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ScanResult> {
+        self.result.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds counts that no input's scan gave (a link, a special file, a size limit).
+    fn add(&self, t: Tally) {
+        self.lock().summary.add(&t);
     }
 
     /// Scans one input's bytes (named `path` relative to its root) — decoded when UTF-16, read
     /// for strings when binary — and records what it gave.
     fn scan_bytes(&self, engine: &Engine, buf: &[u8], path: &Path, prov: &Provenance) {
-        let display = &*prov.shown;
-        let decoded = text::content(buf);
-        self.files.fetch_add(1, Ordering::Relaxed);
-        let got = match &decoded {
-            Content::Binary => {
-                self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
-                scan_binary(engine, buf, path, prov)
-            }
-            Content::Text(text) => {
-                self.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-                scan_contents(engine, text, path, prov)
-            }
-        };
-        self.binary
-            .fetch_add(u64::from(got.binary), Ordering::Relaxed);
-        if got.notebook {
-            self.notebooks.fetch_add(1, Ordering::Relaxed);
-        }
-        self.notebook_binary_outputs
-            .fetch_add(got.notebook_binary_outputs, Ordering::Relaxed);
-        if let Some(w) = got.as_text {
-            self.notebooks_as_text.fetch_add(1, Ordering::Relaxed);
-            self.warnings.lock().unwrap().push(w);
-        }
-        if let Some(e) = got.error {
-            self.unread(Unread::error(display, e));
-        }
-        if !got.findings.is_empty() {
-            self.findings.lock().unwrap().extend(got.findings);
-        }
+        let content = text::content(buf);
+        let got = scan_input(engine, Input::of(&content, buf), path, prov);
+        self.lock().record(&prov.shown, got, |_| true);
     }
 
     /// Reads and scans one file, unless it is too large or binary.
@@ -275,7 +324,10 @@ impl Shared {
         };
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if max > 0 && len > max {
-            self.too_large.fetch_add(1, Ordering::Relaxed);
+            self.add(Tally {
+                too_large: 1,
+                ..Tally::default()
+            });
             return self.unread(Unread::too_large(display, len, max));
         }
         let mut buf = Vec::with_capacity(len as usize + 1);
@@ -288,120 +340,142 @@ impl Shared {
             return self.unread(Unread::error(display, io_reason(&e)));
         }
         if max > 0 && buf.len() as u64 > max {
-            self.too_large.fetch_add(1, Ordering::Relaxed);
+            self.add(Tally {
+                too_large: 1,
+                ..Tally::default()
+            });
             return self.unread(Unread::too_large(display, buf.len() as u64, max));
         }
         self.scan_bytes(engine, &buf, rel, prov);
     }
 }
 
-/// What scanning one input's contents gave.
+/// What scanning one input gave.
 #[derive(Debug, Default)]
 pub struct Scanned {
     /// Findings, in engine order.
     pub findings: Vec<Finding>,
-    /// The input was read as a notebook.
-    pub notebook: bool,
+    /// What it adds to the summary's counts.
+    pub tally: Tally,
     /// A warning when an `.ipynb` did not parse and was scanned as text.
-    pub as_text: Option<String>,
-    /// Binary payloads of the notebook skipped (see `Summary::notebook_binary_outputs`).
-    pub notebook_binary_outputs: u64,
-    /// The input was binary and its printable runs were scanned (`Summary::binary_strings`).
-    pub binary: bool,
+    pub warning: Option<String>,
     /// Why a rule could not run on it.
     pub error: Option<String>,
 }
 
-/// Scans the contents of one input (a file, a blob, stdin) named `path` — relative to what was
-/// scanned, for the file walker; in the repository, for git — that came from `prov`: as a
-/// notebook when it is one, else as text. Every source — the walker, `staged`, `history` — comes
-/// through here, so they all read notebooks the same way.
-pub fn scan_contents(engine: &Engine, text: &[u8], path: &Path, prov: &Provenance) -> Scanned {
-    let display = &*prov.shown;
-    let mut out = Scanned::default();
-    let kind = notebook::is_candidate(path, text);
-    if kind != NotebookKind::No {
-        // Each segment is scanned as soon as it is read and then dropped; what it gave is kept
-        // only if the whole file turns out to be a notebook.
-        let lines = std::cell::OnceCell::new(); // built only if something is found
-        let (mut findings, mut error) = (Vec::new(), None);
-        let read = notebook::for_each_segment(text, &mut |seg| {
-            let matches = match engine.scan(&seg.text) {
-                Ok(m) => m,
-                Err(e) => return error = Some(format!("{e:#}")),
-            };
-            if matches.is_empty() {
-                return;
-            }
-            let info = seg.place.info();
-            let file_offset = |d: usize| seg.file_offset(d);
-            let lines = lines.get_or_init(|| LineIndex::new(text));
-            let loc = Locator::Mapped {
-                file: text,
-                lines,
-                file_offset: &file_offset,
-            };
-            findings.extend(finding::findings(
-                engine,
-                &seg.text,
-                &matches,
-                prov,
-                Some(&info),
-                &loc,
-            ));
-        });
-        match read {
-            Ok(read) => {
-                out.notebook = true;
-                out.findings = findings;
-                out.error = error;
-                out.notebook_binary_outputs = read.binary_payloads;
-                return out;
-            }
-            Err(reason) if kind == NotebookKind::Ipynb => {
-                out.as_text = Some(format!("{display}: {reason}; scanned as plain text"));
-            }
-            Err(_) => {}
-        }
+/// Scans one input (a file, a blob, stdin) named `path` — relative to what was scanned, for the
+/// file walker; in the repository, for git — that came from `prov`: its segments
+/// ([`decode::segments`]: a notebook's cells and outputs, a binary's printable runs, a Secret's
+/// decoded values, or the text itself) in one loop. Every source comes through here, so they all
+/// read every encoding the same way.
+pub fn scan_input(engine: &Engine, input: Input<'_>, path: &Path, prov: &Provenance) -> Scanned {
+    let mut sink = Collect {
+        engine,
+        prov,
+        input: input.bytes(),
+        lines: std::cell::OnceCell::new(),
+        findings: Vec::new(),
+        error: None,
+    };
+    let decoded = decode::segments(input, path, &mut sink);
+    let mut findings = sink.findings;
+    mark_test_paths(path, &mut findings);
+    Scanned {
+        findings,
+        tally: Tally {
+            files: 1,
+            bytes: input.bytes().len() as u64,
+            binary_strings: u64::from(decoded.binary),
+            notebooks: u64::from(decoded.notebook),
+            notebooks_as_text: u64::from(decoded.not_notebook.is_some()),
+            notebook_binary_outputs: decoded.binary_payloads,
+            ..Tally::default()
+        },
+        warning: decoded
+            .not_notebook
+            .map(|reason| format!("{}: {reason}; scanned as plain text", prov.shown)),
+        error: sink.error,
     }
-    match engine.scan_path(text, Some(display)) {
-        Ok(matches) => {
-            out.findings = finding::findings(engine, text, &matches, prov, None, &Locator::Text);
-        }
-        Err(e) => out.error = Some(format!("{e:#}")),
-    }
-    scan_k8s_secret_data(engine, text, prov, &mut out);
-    mark_test_paths(path, &mut out);
-    out
 }
 
-/// Scans a binary input's printable runs ([`text::strings`]); a finding is positioned by its
-/// byte offset in the input (and the line `grep -n` would give).
-pub fn scan_binary(engine: &Engine, buf: &[u8], path: &Path, prov: &Provenance) -> Scanned {
-    let mut out = Scanned {
-        binary: true,
-        ..Scanned::default()
-    };
-    let strings = text::strings(buf);
-    if strings.text.is_empty() {
-        return out;
-    }
-    match engine.scan_path(&strings.text, Some(&prov.shown)) {
-        Ok(matches) if !matches.is_empty() => {
-            let lines = LineIndex::new(buf);
-            let file_offset = |d: usize| strings.file_offset(d);
-            let loc = Locator::Strings {
-                file: buf,
-                lines: &lines,
-                file_offset: &file_offset,
-            };
-            out.findings = finding::findings(engine, &strings.text, &matches, prov, None, &loc);
+/// The scan loop: each segment through the engine, each match into a finding positioned in the
+/// input.
+struct Collect<'a> {
+    engine: &'a Engine,
+    prov: &'a Provenance,
+    /// The input's bytes, which positions count in.
+    input: &'a [u8],
+    /// The input's line starts, built at the first finding in a decoded segment.
+    lines: std::cell::OnceCell<LineIndex>,
+    findings: Vec<Finding>,
+    error: Option<String>,
+}
+
+impl Sink for Collect<'_> {
+    fn segment(&mut self, seg: &Segment<'_>) {
+        // Rules scoped to a path run on what stands for the whole input.
+        let path = seg.is_whole().then_some(&*self.prov.shown);
+        let matches = match self.engine.scan_path(seg.text, path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.error.get_or_insert_with(|| format!("{e:#}"));
+                return;
+            }
+        };
+        if matches.is_empty() {
+            return;
         }
-        Ok(_) => {}
-        Err(e) => out.error = Some(format!("{e:#}")),
+        let input = self.input;
+        let lines = self.lines.get_or_init(|| LineIndex::new(input));
+        let file_offset = |d: usize| seg.input_offset(d);
+        let (loc, info) = match &seg.origin {
+            Origin::Whole => (Locator::Text, None),
+            Origin::Strings(_) => (
+                Locator::Strings {
+                    file: input,
+                    lines,
+                    file_offset: &file_offset,
+                },
+                None,
+            ),
+            Origin::Notebook(nb) => (
+                Locator::Mapped {
+                    file: input,
+                    lines,
+                    file_offset: &file_offset,
+                },
+                Some(nb.place.info()),
+            ),
+            Origin::K8sSecret { .. } => (
+                Locator::Mapped {
+                    file: input,
+                    lines,
+                    file_offset: &file_offset,
+                },
+                None,
+            ),
+        };
+        let mut found = finding::findings(
+            self.engine,
+            seg.text,
+            &matches,
+            self.prov,
+            info.as_ref(),
+            &loc,
+        );
+        if let Origin::K8sSecret { .. } = seg.origin {
+            for f in &mut found {
+                f.snippet.push_str(k8s::SNIPPET_NOTE);
+                f.remediation.push_str(k8s::FIX);
+            }
+        }
+        self.findings.append(&mut found);
     }
-    mark_test_paths(path, &mut out);
-    out
+
+    fn restart(&mut self) {
+        self.findings.clear();
+        self.error = None;
+    }
 }
 
 /// Directory names that hold tests and their fixtures.
@@ -443,59 +517,12 @@ pub fn is_test_path(path: &Path) -> bool {
 
 /// Findings in test code say so: keys made for a test suite are reported, not hidden, but a
 /// reviewer should know where they stand.
-fn mark_test_paths(path: &Path, out: &mut Scanned) {
-    if !out.findings.is_empty() && is_test_path(path) {
-        for f in &mut out.findings {
+fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
+    if !findings.is_empty() && is_test_path(path) {
+        for f in findings {
             f.note.get_or_insert_with(|| {
                 "in test code: likely a fixture; rotate it if it is real".to_string()
             });
-        }
-    }
-}
-
-/// Kubernetes `Secret` manifests keep their values base64-encoded under `data:`: each value is
-/// decoded (one level) and scanned, and a finding points at the encoded text.
-fn scan_k8s_secret_data(engine: &Engine, text: &[u8], prov: &Provenance, out: &mut Scanned) {
-    use std::sync::LazyLock;
-    static VALUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-        regex::bytes::Regex::new(r#"(?m)^[ \t]+[A-Za-z0-9._-]+:[ \t]+["']?(?P<v>[A-Za-z0-9+/]{12,}={0,2})["']?[ \t]*\r?$"#)
-            .expect("static regex")
-    });
-    let is_secret = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
-    if !(is_secret(b"kind: Secret") || is_secret(b"\"kind\": \"Secret\"")) {
-        return;
-    }
-    let lines = std::cell::OnceCell::new();
-    for caps in VALUE.captures_iter(text) {
-        let v = caps.name("v").expect("group v");
-        let Some(decoded) = caulk_engine::checks::base64_decode(v.as_bytes()) else {
-            continue;
-        };
-        if decoded.len() < 8 || text::is_binary(&decoded) || std::str::from_utf8(&decoded).is_err()
-        {
-            continue;
-        }
-        let Ok(matches) = engine.scan(&decoded) else {
-            continue;
-        };
-        if matches.is_empty() {
-            continue;
-        }
-        let at = v.start();
-        let file_offset = |_: usize| at; // a decoded byte has no position of its own
-        let lines = lines.get_or_init(|| LineIndex::new(text));
-        let loc = Locator::Mapped {
-            file: text,
-            lines,
-            file_offset: &file_offset,
-        };
-        for mut f in finding::findings(engine, &decoded, &matches, prov, None, &loc) {
-            f.snippet = format!("{} (base64-decoded from a Kubernetes Secret)", f.snippet);
-            f.remediation.push_str(
-                " Kubernetes Secret data is only base64-encoded, not encrypted: keep Secrets out of \
-                 git, or commit them sealed (Sealed Secrets, SOPS, External Secrets).",
-            );
-            out.findings.push(f);
         }
     }
 }
@@ -541,37 +568,19 @@ pub fn scan(engine: &Engine, opts: &ScanOptions) -> ScanResult {
     } else {
         walk(engine, opts, &roots, &shared)
     };
-    let mut findings = shared.findings.into_inner().unwrap();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut unread = shared.unread.into_inner().unwrap();
-    unread.sort();
-    let mut warnings = shared.warnings.into_inner().unwrap();
-    warnings.sort();
-    let mut summary = Summary {
-        files_scanned: shared.files.into_inner(),
-        commits: 0,
-        bytes_scanned: shared.bytes.into_inner(),
-        binary_strings: shared.binary.into_inner(),
-        skipped_too_large: shared.too_large.into_inner(),
-        skipped_symlinks: shared.symlinks.into_inner(),
-        skipped_special: shared.special.into_inner(),
-        skipped_ignored: shared.ignored.into_inner(),
-        tracked_ignored: shared.tracked_ignored.into_inner(),
-        notebooks: shared.notebooks.into_inner(),
-        notebooks_as_text: shared.notebooks_as_text.into_inner(),
-        notebook_binary_outputs: shared.notebook_binary_outputs.into_inner(),
-        suppressed: Default::default(),
-        unread,
-        elapsed_ms: started.elapsed().as_millis() as u64,
-        ..Summary::default()
-    };
-    summary.count(&findings);
-    ScanResult {
-        findings,
-        summary,
-        warnings,
-        coverage: Coverage::Under(covered),
-    }
+    let mut result = shared
+        .result
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.summary.unread.sort();
+    result.warnings.sort();
+    result.summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    result.summary.count(&result.findings);
+    result.coverage = Coverage::Under(covered);
+    result
 }
 
 /// Bytes of standard input read and scanned at a time.
@@ -634,8 +643,8 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
             shared.scan_bytes(engine, &window, Path::new(""), &Provenance::stdin());
             break;
         }
+        let first_window = first;
         if first {
-            shared.files.fetch_add(1, Ordering::Relaxed);
             // A UTF-8 byte-order mark is not text, as in a file (`text::content` skips it).
             if window.starts_with(b"\xEF\xBB\xBF") {
                 window.drain(..3);
@@ -654,7 +663,15 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
                 }
             }
         };
-        let mut got = scan_contents(engine, &window, Path::new(""), &Provenance::stdin());
+        let mut got = scan_input(
+            engine,
+            Input::Text(&window),
+            Path::new(""),
+            &Provenance::stdin(),
+        );
+        // One input however many windows; each byte counted once.
+        got.tally.files = u64::from(first_window);
+        got.tally.bytes = next as u64;
         let lines = LineIndex::new(&window);
         // What starts before `next` is reported here; the rest by the next window, whole.
         let (next_line, next_col) = lines.position(&window, next);
@@ -670,11 +687,7 @@ fn scan_stdin(engine: &Engine, shared: &Shared, input: &mut dyn Read, max: u64) 
             f.line += lines_before;
             f.end_line += lines_before;
         }
-        if let Some(e) = got.error {
-            shared.unread(Unread::error(NAME, e));
-        }
-        shared.findings.lock().unwrap().extend(got.findings);
-        shared.bytes.fetch_add(next as u64, Ordering::Relaxed);
+        shared.lock().record(NAME, got, |_| true);
         if eof {
             break;
         }
@@ -842,9 +855,13 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                 // A symbolic link back to a folder above it (with -L): every file below was
                 // reached already; counted as a link not followed, and said.
                 Err(err) if is_loop(&err) => {
-                    shared.symlinks.fetch_add(1, Ordering::Relaxed);
                     let u = walk_error(&err);
-                    shared.warnings.lock().unwrap().push(format!(
+                    let mut result = shared.lock();
+                    result.summary.add(&Tally {
+                        symlinks: 1,
+                        ..Tally::default()
+                    });
+                    result.warnings.push(format!(
                         "{}: a symbolic link loop, not followed again",
                         u.path
                     ));
@@ -875,10 +892,16 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
                     .unwrap_or_else(|| rel.to_string_lossy().replace('\\', "/"));
                 shared.scan_file(engine, p, rel, &provenance(anchors, opts, p, &stable), max);
             } else if ft.is_symlink() {
-                shared.symlinks.fetch_add(1, Ordering::Relaxed);
+                shared.add(Tally {
+                    symlinks: 1,
+                    ..Tally::default()
+                });
             } else if !ft.is_dir() {
                 // A socket, FIFO or device: never opened (a FIFO would block the scan).
-                shared.special.fetch_add(1, Ordering::Relaxed);
+                shared.add(Tally {
+                    special: 1,
+                    ..Tally::default()
+                });
             }
             WalkState::Continue
         })
@@ -886,9 +909,10 @@ fn walk(engine: &Engine, opts: &ScanOptions, roots: &[PathBuf], shared: &Shared)
     if counting {
         let seen = std::mem::take(&mut *seen_all.lock().unwrap_or_else(|e| e.into_inner()));
         let ignored = ignored_paths(seen, keys);
-        shared
-            .ignored
-            .fetch_add(ignored.len() as u64, Ordering::Relaxed);
+        shared.add(Tally {
+            ignored: ignored.len() as u64,
+            ..Tally::default()
+        });
         scan_tracked_ignored(engine, opts, roots, anchors, shared, &ignored);
     }
     covered
@@ -968,7 +992,10 @@ fn scan_tracked_ignored(
         if std::fs::symlink_metadata(&full).is_err() {
             continue; // tracked, but deleted in the work tree: nothing on disk to scan
         }
-        shared.tracked_ignored.fetch_add(1, Ordering::Relaxed);
+        shared.add(Tally {
+            tracked_ignored: 1,
+            ..Tally::default()
+        });
         let prov = provenance(anchors, opts, &full, &path);
         shared.scan_file(engine, &full, Path::new(rel), &prov, max);
     }

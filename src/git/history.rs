@@ -10,13 +10,14 @@ use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
 use crate::audit;
+use crate::decode::Input;
 use crate::finding::{CommitInfo, Provenance};
 use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
 use super::progress::Progress;
 use super::repo::{
-    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob, record,
+    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
 };
 use super::select::{HistoryOptions, Selection, select_commits};
 
@@ -129,21 +130,26 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 |repo, (id, origin)| {
                     let outcome = match repo.as_ref().map(|r| read_blob(r, *id, opts.max_file_size))
                     {
-                        Ok(Ok(Blob::Text(t))) => Outcome::Scanned(
-                            t.len(),
-                            scan::scan_contents(engine, &t, &origin.path, &provenance(origin)),
-                            if in_range {
-                                audit::pragma_lines(&t)
-                            } else {
-                                Vec::new()
-                            },
-                        ),
-                        Ok(Ok(Blob::Binary(b))) => Outcome::Scanned(
-                            b.len(),
-                            scan::scan_binary(engine, &b, &origin.path, &provenance(origin)),
-                            Vec::new(),
-                        ),
                         Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
+                        Ok(Ok(blob)) => {
+                            let input = blob.input();
+                            let pragmas = match input {
+                                Some(Input::Text(t)) if in_range => audit::pragma_lines(t),
+                                _ => Vec::new(),
+                            };
+                            match input {
+                                Some(input) => Outcome::Scanned(
+                                    scan::scan_input(
+                                        engine,
+                                        input,
+                                        &origin.path,
+                                        &provenance(origin),
+                                    ),
+                                    pragmas,
+                                ),
+                                None => unreachable!("a blob over the limit is matched above"),
+                            }
+                        }
                         Ok(Err(e)) => Outcome::Error(e.message().to_string()),
                         Err(e) => Outcome::Error(e.message().to_string()),
                     };
@@ -156,16 +162,18 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     progress.finish();
 
     let sha_of = |o: &FirstSeen| o.commit.map(|c| infos[c].sha.clone());
-    let mut result = ScanResult::default();
-    let mut summary = Summary {
-        commits: infos.len() as u64,
-        git_history: true,
-        skipped_symlinks: seen.symlinks.len() as u64,
-        skipped_submodules: seen.gitlinks.len() as u64,
-        ..Summary::default()
+    let mut result = ScanResult {
+        summary: Summary {
+            commits: infos.len() as u64,
+            git_history: true,
+            skipped_symlinks: seen.symlinks.len() as u64,
+            skipped_submodules: seen.gitlinks.len() as u64,
+            ..Summary::default()
+        },
+        ..ScanResult::default()
     };
     if repo.is_shallow() {
-        summary.shallow = true;
+        result.summary.shallow = true;
         result.warnings.push(
             "this is a shallow clone: history stops at its graft, and older commits were not \
              scanned (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
@@ -176,22 +184,23 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     for (outcome, (id, origin)) in outcomes.into_iter().zip(&blobs) {
         match outcome {
             Outcome::TooLarge(len) => {
-                summary.skipped_too_large += 1;
+                result.summary.skipped_too_large += 1;
                 let shown = format!("{} (blob {id})", path_str(&origin.path));
-                summary
+                result
+                    .summary
                     .unread
                     .push(Unread::too_large(shown, len, opts.max_file_size));
             }
-            Outcome::Error(e) => summary.unread.push(Unread::error(
+            Outcome::Error(e) => result.summary.unread.push(Unread::error(
                 path_str(&origin.path),
                 format!("cannot read blob {id}: {e} (run `git fsck`)"),
             )),
-            Outcome::Scanned(bytes, mut got, pragmas) => {
+            Outcome::Scanned(mut got, pragmas) => {
                 for (line, pragma, text) in pragmas {
                     // A pragma line that stood in the file before the range is not its doing.
                     if !stood_before(&repo, &base_trees, &origin.path, &text) {
                         let p = path_str(&origin.path);
-                        summary.notices.push(audit::pragma_notice(
+                        result.summary.notices.push(audit::pragma_notice(
                             &p,
                             line,
                             &pragma,
@@ -199,8 +208,6 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                         ));
                     }
                 }
-                summary.files_scanned += 1;
-                summary.bytes_scanned += bytes as u64;
                 // A shallow clone's graft shows its whole tree as new: what it holds may be older.
                 let graft = origin
                     .commit
@@ -223,13 +230,7 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 // Each secret once per path, with the earliest commit that brought it.
                 got.findings
                     .retain(|f| reported.insert(f.fingerprint.clone()));
-                record(
-                    &mut result,
-                    &mut summary,
-                    &path_str(&origin.path),
-                    got,
-                    |_| true,
-                );
+                result.record(&path_str(&origin.path), got, |_| true);
             }
         }
     }
@@ -238,7 +239,8 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
             let p = path_str(&origin.path);
             match audit::watched(&p, &opts.watch) {
                 Some(audit::Watched::Policy) => {
-                    summary
+                    result
+                        .summary
                         .notices
                         .push(audit::policy_notice(&p, sha_of(origin)));
                 }
@@ -248,14 +250,14 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                     if let Ok(new) = new
                         && let Some(n) = audit::ignore_notice(&p, sha_of(origin), &new, &old)
                     {
-                        summary.notices.push(n);
+                        result.summary.notices.push(n);
                     }
                 }
                 None => {}
             }
         }
-        summary.notices.sort();
-        summary.notices.dedup();
+        result.summary.notices.sort();
+        result.summary.notices.dedup();
     }
     // A file that held a secret before the range and is edited in it makes a new blob that still
     // holds the old secret: that secret is not the range's doing.
@@ -268,13 +270,13 @@ pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
                 f.raw_secret.as_bytes(),
             )
         });
-        summary.findings = result.findings.len();
-    } else if !summary.shallow {
+        result.summary.findings = result.findings.len();
+    } else if !result.summary.shallow {
         // The whole history was read: a baseline entry nothing matched is stale. (A shallow
         // clone's history stops at its graft: what lay before it was not read.)
         result.coverage = crate::baseline::Coverage::All;
     }
-    finish(&mut result, summary, started);
+    finish(&mut result, started);
     Ok(result)
 }
 
@@ -351,7 +353,7 @@ fn walk_tree(
 
 /// What became of one blob.
 enum Outcome {
-    Scanned(usize, scan::Scanned, Vec<(usize, String, Vec<u8>)>),
+    Scanned(scan::Scanned, Vec<(usize, String, Vec<u8>)>),
     TooLarge(u64),
     Error(String),
 }

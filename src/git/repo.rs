@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::{Result, anyhow};
 use git2::{ErrorCode, Oid, Repository};
 
-use crate::finding::Finding;
-use crate::scan::{self, ScanResult, Summary, Unread};
+use crate::decode::Input;
+use crate::scan::ScanResult;
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).
@@ -61,49 +61,34 @@ pub(super) fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, gi
     if max > 0 && content.len() as u64 > max {
         return Ok(Blob::TooLarge(content.len() as u64));
     }
-    Ok(match crate::text::content(content) {
-        crate::text::Content::Binary => Blob::Binary(content.to_vec()),
-        crate::text::Content::Text(t) => Blob::Text(t.into_owned()),
+    Ok(match crate::decode::text::content(content) {
+        crate::decode::text::Content::Binary => Blob::Binary(content.to_vec()),
+        crate::decode::text::Content::Text(t) => Blob::Text(t.into_owned()),
     })
 }
 
-/// Adds what one input gave to the result, keeping the findings `keep` accepts.
-pub(super) fn record(
-    result: &mut ScanResult,
-    summary: &mut Summary,
-    display: &str,
-    got: scan::Scanned,
-    keep: impl Fn(&Finding) -> bool,
-) {
-    if got.notebook {
-        summary.notebooks += 1;
+impl Blob {
+    /// The blob as an input to scan; `None` when it was not read.
+    pub(super) fn input(&self) -> Option<Input<'_>> {
+        match self {
+            Blob::Text(t) => Some(Input::Text(t)),
+            Blob::Binary(b) => Some(Input::Binary(b)),
+            Blob::TooLarge(_) => None,
+        }
     }
-    summary.notebook_binary_outputs += got.notebook_binary_outputs;
-    summary.binary_strings += u64::from(got.binary);
-    if let Some(w) = got.as_text {
-        summary.notebooks_as_text += 1;
-        result.warnings.push(w);
-    }
-    summary
-        .unread
-        .extend(got.error.map(|e| Unread::error(display, e)));
-    result
-        .findings
-        .extend(got.findings.into_iter().filter(|f| keep(f)));
 }
 
 /// Sorts, counts and times a git scan's result.
-pub(super) fn finish(result: &mut ScanResult, mut summary: Summary, started: Instant) {
+pub(super) fn finish(result: &mut ScanResult, started: Instant) {
     result.findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())
             .then_with(|| a.commit.cmp(&b.commit))
     });
-    summary.unread.sort();
+    result.summary.unread.sort();
     result.warnings.sort();
-    summary.count(&result.findings);
-    summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    result.summary = summary;
+    result.summary.count(&result.findings);
+    result.summary.elapsed_ms = started.elapsed().as_millis() as u64;
 }
 
 /// Reads the tree `id` found at `path`, naming both if it cannot be read.

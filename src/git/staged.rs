@@ -8,13 +8,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{DiffOptions, ErrorCode, Oid, Repository};
 
+use crate::decode::Input;
 use crate::finding::Provenance;
 use crate::scan::{self, ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
 use super::index::{Fnv, PathMap, cache_tree};
 use super::repo::{
-    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob, record,
+    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
 };
 
 /// Options of `caulk staged`.
@@ -74,7 +75,6 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         None => repo.index().context("cannot read the git index")?,
     };
     let mut result = ScanResult::default();
-    let mut summary = Summary::default();
     // Named paths: those with staged content are judged below by their added lines; the rest are
     // scanned whole from the working tree.
     let (judged, whole) = match &named {
@@ -84,7 +84,13 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
             (Some(judged), whole)
         }
     };
-    let mut changes = staged_changes(&repo, head_tree.as_ref(), &index, &cache, &mut summary)?;
+    let mut changes = staged_changes(
+        &repo,
+        head_tree.as_ref(),
+        &index,
+        &cache,
+        &mut result.summary,
+    )?;
     if let Some(judged) = &judged {
         changes.retain(|c| judged.contains(&c.path));
     }
@@ -99,22 +105,23 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
                 // its printable runs that the blob it replaces did not hold.
                 let old = change.old.and_then(|o| repo.find_blob(o).ok());
                 let old = old.as_ref().map_or(&[][..], |b| b.content());
-                summary.files_scanned += 1;
-                summary.bytes_scanned += bytes.len() as u64;
-                let got = scan::scan_binary(engine, &bytes, &path, &prov);
-                record(&mut result, &mut summary, &display, got, |f| {
+                let got = scan::scan_input(engine, Input::Binary(&bytes), &path, &prov);
+                result.record(&display, got, |f| {
                     memchr::memmem::find(old, f.raw_secret.as_bytes()).is_none()
                 });
                 continue;
             }
             Ok(Blob::TooLarge(len)) => {
-                summary.skipped_too_large += 1;
+                result.summary.skipped_too_large += 1;
                 let max = opts.max_file_size;
-                summary.unread.push(Unread::too_large(&display, len, max));
+                result
+                    .summary
+                    .unread
+                    .push(Unread::too_large(&display, len, max));
                 continue;
             }
             Err(e) => {
-                summary.unread.push(Unread::error(
+                result.summary.unread.push(Unread::error(
                     &display,
                     format!(
                         "cannot read the staged blob {}: {} (run `git fsck`)",
@@ -133,19 +140,17 @@ pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
         if added.as_ref().is_some_and(HashSet::is_empty) {
             continue; // only deletions: nothing new to scan
         }
-        summary.files_scanned += 1;
-        summary.bytes_scanned += text.len() as u64;
-        let got = scan::scan_contents(engine, &text, &path, &prov);
-        record(&mut result, &mut summary, &display, got, |f| {
+        let got = scan::scan_input(engine, Input::Text(&text), &path, &prov);
+        result.record(&display, got, |f| {
             added
                 .as_ref()
                 .is_none_or(|a| (f.line..=f.end_line).any(|l| a.contains(&l)))
         });
     }
     if !whole.is_empty() {
-        scan_whole(engine, opts, whole, &mut result, &mut summary);
+        scan_whole(engine, opts, whole, &mut result);
     }
-    finish(&mut result, summary, started);
+    finish(&mut result, started);
     Ok(result)
 }
 
@@ -267,13 +272,7 @@ fn in_conflict(index: &git2::Index, path: &Path) -> bool {
 /// Scans the named files that have nothing staged whole, from the working tree, through the
 /// same scan `caulk scan FILE` runs, and adds what it gave to `result` with repository-relative
 /// paths. A file that does not exist is named as unread (the exit is then not 0).
-fn scan_whole(
-    engine: &Engine,
-    opts: &StagedOptions,
-    whole: Vec<Named>,
-    result: &mut ScanResult,
-    summary: &mut Summary,
-) {
+fn scan_whole(engine: &Engine, opts: &StagedOptions, whole: Vec<Named>, result: &mut ScanResult) {
     let mut paths = Vec::new();
     for n in whole {
         let shown = n.given.to_string_lossy();
@@ -281,7 +280,7 @@ fn scan_whole(
         if std::fs::symlink_metadata(&n.given)
             .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
         {
-            summary.unread.push(Unread::error(
+            result.summary.unread.push(Unread::error(
                 shown,
                 "no such file, and not staged as a deletion: name files that exist",
             ));
@@ -305,17 +304,8 @@ fn scan_whole(
     );
     result.findings.extend(got.findings);
     result.warnings.extend(got.warnings);
-    let s = got.summary;
-    summary.files_scanned += s.files_scanned;
-    summary.bytes_scanned += s.bytes_scanned;
-    summary.skipped_binary += s.skipped_binary;
-    summary.skipped_too_large += s.skipped_too_large;
-    summary.skipped_symlinks += s.skipped_symlinks;
-    summary.skipped_special += s.skipped_special;
-    summary.skipped_ignored += s.skipped_ignored;
-    summary.notebooks += s.notebooks;
-    summary.notebooks_as_text += s.notebooks_as_text;
-    summary.unread.extend(s.unread);
+    result.summary.add(&got.summary.tally());
+    result.summary.unread.extend(got.summary.unread);
 }
 
 /// A staged file whose content is new to this commit.
@@ -480,7 +470,8 @@ fn most_similar(repo: &Repository, new: Oid, deleted: &[Oid]) -> Option<Oid> {
 /// ends, so the numbers match caulk's own lines for UTF-16, CRLF and old Mac files alike.
 fn added_lines(repo: &Repository, old: Oid, new: &[u8]) -> Result<Option<HashSet<usize>>> {
     let old_blob = repo.find_blob(old)?;
-    let crate::text::Content::Text(old) = crate::text::content(old_blob.content()) else {
+    let crate::decode::text::Content::Text(old) = crate::decode::text::content(old_blob.content())
+    else {
         return Ok(None);
     };
     let mut opts = DiffOptions::new();

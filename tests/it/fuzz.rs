@@ -8,10 +8,21 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use caulk::decode::Input;
 use caulk::finding::{Finding, LineIndex};
-use caulk::scan::scan_contents;
+use caulk::scan::{Scanned, scan_input};
 
 /// Where a test input came from: a file named `name` at the top of a repository.
+/// Scans `text` as text (whatever bytes it holds), as every source does once it is decoded.
+fn scan_contents(
+    engine: &caulk_engine::engine::Engine,
+    text: &[u8],
+    path: &Path,
+    prov: &caulk::finding::Provenance,
+) -> Scanned {
+    scan_input(engine, Input::Text(text), path, prov)
+}
+
 fn prov(name: &str) -> caulk::finding::Provenance {
     caulk::finding::Provenance::new(name, name, Path::new(name))
 }
@@ -187,7 +198,7 @@ proptest! {
             cells.join(sep)
         );
         let got = scan_contents(engine(), file.as_bytes(), Path::new("nb.ipynb"), &prov("nb.ipynb"));
-        prop_assert!(got.notebook, "read as a notebook: {:?}", got.as_text);
+        prop_assert!(got.tally.notebooks == 1, "read as a notebook: {:?}", got.warning);
         for f in &got.findings {
             let at = offset_of(&file, f.line, f.column).expect("inside the file");
             let want = f.raw_secret.chars().next().unwrap();
@@ -207,7 +218,7 @@ proptest! {
                 prop_assert!(f.line >= 1 && f.line <= lines && f.column >= 1);
             }
         }
-        let _ = caulk::text::content(&bytes);
+        let _ = caulk::decode::text::content(&bytes);
         let _ = caulk::strip::strip(&String::from_utf8_lossy(&bytes), &Default::default());
     }
 

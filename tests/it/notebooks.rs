@@ -749,3 +749,46 @@ fn strip_refuses_lists_of_the_wrong_type_by_name() {
         );
     }
 }
+
+/// A notebook under `tests/` is test code like any file there: its findings are reported with
+/// the same "in test code" note (every input goes through one scan loop; notebooks used to
+/// return before the note was added).
+#[test]
+fn a_notebook_in_test_code_is_marked_as_a_plain_file_is() {
+    let dir = TempDir::new().unwrap();
+    let nb = json!({
+        "cells": [{
+            "cell_type": "code", "execution_count": 1, "id": "a1", "metadata": {},
+            "outputs": [{"name": "stdout", "output_type": "stream", "text": [format!("HF_TOKEN={HF_KEY}\n")]}],
+            "source": ["import os\n", "print(os.environ)"]
+        }],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5
+    });
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "tests/check.ipynb",
+                serde_json::to_string_pretty(&nb).unwrap().as_bytes(),
+            ),
+            ("tests/check.py", format!("T = '{HF_KEY}'\n").as_bytes()),
+        ],
+    );
+    let (code, report, _) = run_report(dir.path(), &["scan", "."]);
+    assert_eq!(code, 1);
+    let notes: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["note"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    for (path, note) in notes {
+        assert!(note.contains("in test code"), "{path}: {note}");
+    }
+}
