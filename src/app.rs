@@ -13,10 +13,11 @@ use crate::cli::{
 };
 use crate::config::{self, Config, ScanDefaults};
 use crate::exit::ExitStatus;
-use crate::git;
 use crate::report::{self, Report};
 use crate::sanitize::escape;
-use crate::scan::{self, BaselineSummary, ScanOptions, ScanResult};
+use crate::source::files::{self, FileOptions};
+use crate::source::git;
+use crate::summary::{BaselineSummary, ScanResult};
 use crate::suppress::{self, Policy};
 use crate::worktree::work_tree_top;
 use caulk_engine::checks::Confidence;
@@ -162,7 +163,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         .collect();
     dirs.extend(work_tree_top(first.map_or(Path::new("."), |p| p.as_path())));
     let setup = Setup::new(&args.common, &dirs, &paths)?;
-    let opts = ScanOptions {
+    let opts = FileOptions {
         paths,
         no_ignore: args.no_ignore || setup.scan_default(|d| d.no_ignore),
         follow: args.follow || setup.scan_default(|d| d.follow),
@@ -170,7 +171,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         threads: setup.threads,
         repo_paths_shown: false,
     };
-    let mut result = scan::scan(&setup.engine, &opts);
+    let mut result = files::scan(&setup.engine, &opts);
     let status = report(&mut result, &setup, &args.common)?;
     if args.strip_outputs {
         strip_output_only_notebooks(&result.findings);

@@ -3,7 +3,7 @@
 //! `.caulkignore`, new patterns in a `.gitignore` or `.ignore`. Git hands over paths and bytes;
 //! which files matter, and what to say of them, is decided here, beside the suppressions.
 
-use crate::scan::Notice;
+use crate::summary::Notice;
 
 /// Ignore files whose new patterns a range reports: they decide which untracked files
 /// `caulk scan` skips.

@@ -1,12 +1,10 @@
 //! caulk: a secret scanner for ML and data repositories.
 //!
-//! Data flows one way: sources ([`scan`], [`git`]) → decoders ([`decode`]) → the engine (the `caulk-engine` crate:
-//! rules, prefilter, regexes, noise filters, structure checks) → findings ([`finding`]) →
-//! triage ([`suppress`], [`baseline`]) → reporters ([`report`]). [`app`] wires the layers for the
-//! command line.
-//!
-//! Public are only the modules the `caulk` binary (`app`, `cli`, `exit`, `sanitize`) and the
-//! property tests (`decode`, `finding`, `scan`, `strip`) use; the rest is `pub(crate)`.
+//! Data flows one way: sources ([`source`]: files, stdin, git) → decoders ([`decode`]) → the scan
+//! loop ([`scan`]) → the engine (the `caulk-engine` crate: rules, prefilter, regexes, noise
+//! filters, structure checks) → findings ([`finding`]) → triage ([`suppress`], [`baseline`]) →
+//! reporters ([`report`]), all reading one result ([`summary`]). [`app`] wires the layers for
+//! the command line.
 
 pub mod app;
 pub(crate) mod audit;
@@ -17,13 +15,14 @@ pub mod decode;
 pub mod exit;
 pub mod finding;
 pub(crate) mod fsx;
-pub(crate) mod git;
 pub(crate) mod hook;
 pub(crate) mod human;
 pub(crate) mod pragma;
 pub(crate) mod report;
 pub mod sanitize;
 pub mod scan;
+pub(crate) mod source;
 pub mod strip;
+pub mod summary;
 pub(crate) mod suppress;
 pub(crate) mod worktree;

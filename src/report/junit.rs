@@ -18,7 +18,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             .replace('"', "&quot;")
             .replace('\'', "&apos;")
     }
-    let unread: Vec<&crate::scan::Unread> = summary.unread.iter().filter(|u| u.error).collect();
+    let unread: Vec<&crate::summary::Unread> = summary.unread.iter().filter(|u| u.error).collect();
     let tests =
         findings.len() + unread.len() + usize::from(findings.is_empty() && unread.is_empty());
     let secs = summary.elapsed_ms as f64 / 1000.0;

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::finding::Finding;
 use crate::sanitize::escape;
-use crate::scan::Summary;
+use crate::summary::Summary;
 
 pub(crate) mod github;
 pub(crate) mod json;
@@ -45,7 +45,7 @@ impl Style {
 }
 
 /// `src/a.py:3 (commit 0123456789ab): this range adds …`.
-fn notice_text(n: &crate::scan::Notice) -> String {
+fn notice_text(n: &crate::summary::Notice) -> String {
     let mut s = n.path.clone();
     if let Some(l) = n.line {
         s.push_str(&format!(":{l}"));

@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 
 use caulk::decode::Input;
 use caulk::finding::{Finding, LineIndex};
-use caulk::scan::{Scanned, scan_input};
+use caulk::scan::scan_input;
+use caulk::summary::Scanned;
 
 /// Where a test input came from: a file named `name` at the top of a repository.
 /// Scans `text` as text (whatever bytes it holds), as every source does once it is decoded.

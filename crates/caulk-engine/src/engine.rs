@@ -4,7 +4,7 @@
 //! candidate rules of a text; only their regexes run, each compiled once, the first time it is
 //! needed. Filters (entropy, placeholders, the rule's allowlist) drop noise, and a generic rule
 //! yields to a provider rule that found the same secret. The result is byte spans of secrets
-//! inside the text; turning them into lines, columns and findings is [`crate::finding`]'s job.
+//! inside the text; turning them into lines, columns and findings is the job of the `caulk` crate's `finding` module.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

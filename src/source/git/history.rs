@@ -12,7 +12,8 @@ use rayon::prelude::*;
 use crate::audit;
 use crate::decode::Input;
 use crate::finding::{CommitInfo, Provenance};
-use crate::scan::{self, ScanResult, Summary, Unread};
+use crate::scan;
+use crate::summary::{ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
 use super::progress::Progress;
@@ -353,7 +354,7 @@ fn walk_tree(
 
 /// What became of one blob.
 enum Outcome {
-    Scanned(scan::Scanned, Vec<(usize, String, Vec<u8>)>),
+    Scanned(crate::summary::Scanned, Vec<(usize, String, Vec<u8>)>),
     TooLarge(u64),
     Error(String),
 }

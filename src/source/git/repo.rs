@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use git2::{ErrorCode, Oid, Repository};
 
 use crate::decode::Input;
-use crate::scan::ScanResult;
+use crate::summary::ScanResult;
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).

@@ -1,14 +1,14 @@
 //! Git sources: what is staged (for the pre-commit hook) and what history holds (for CI). Both
 //! read blobs from the object database, never the working tree, and hand them to the same
-//! [`scan::scan_contents`] the file walker uses, so notebooks are parsed here too.
+//! [`crate::scan::scan_input`] the file walker uses, so notebooks are parsed here too.
 //!
 //! `staged` keeps the findings that stand on lines the commit adds. `history` walks commits
 //! oldest first, notes the first commit and path that brought each blob, scans every distinct blob
 //! once (in parallel, one repository handle per thread), and reports each secret once, with the
 //! commit that introduced it.
 //!
-//! The folder: [`staged`] (the index against `HEAD`, with [`index`] reading git's cache tree),
-//! [`select`] (which commits a history scan, a range or a push covers), [`history`] (the blobs
+//! The folder: [`staged`](mod@staged) (the index against `HEAD`, with [`index`] reading git's cache tree),
+//! [`select`] (which commits a history scan, a range or a push covers), [`history`](mod@history) (the blobs
 //! those commits bring, each scanned once, in parallel) and [`progress`].
 
 mod history;

@@ -10,7 +10,8 @@ use git2::{DiffOptions, ErrorCode, Oid, Repository};
 
 use crate::decode::Input;
 use crate::finding::Provenance;
-use crate::scan::{self, ScanResult, Summary, Unread};
+use crate::scan;
+use crate::summary::{ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
 use super::index::{Fnv, PathMap, cache_tree};
@@ -291,9 +292,9 @@ fn scan_whole(engine: &Engine, opts: &StagedOptions, whole: Vec<Named>, result: 
     if paths.is_empty() {
         return;
     }
-    let got = scan::scan(
+    let got = crate::source::files::scan(
         engine,
-        &scan::ScanOptions {
+        &crate::source::files::FileOptions {
             paths,
             no_ignore: false,
             follow: false,
