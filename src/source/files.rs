@@ -159,7 +159,7 @@ struct Anchors {
 /// The path fingerprints use: relative to the git work tree's top, so a finding keeps its
 /// fingerprint whatever directory caulk runs from and whatever path it was given; `None` outside
 /// a work tree (the path relative to the scanned root is used then).
-fn stable_path(anchors: &Anchors, p: &Path) -> Option<String> {
+fn repo_path_of(anchors: &Anchors, p: &Path) -> Option<String> {
     Some(repo_rel(anchors, p)?.to_string_lossy().replace('\\', "/"))
 }
 
@@ -172,11 +172,11 @@ fn repo_rel(anchors: &Anchors, p: &Path) -> Option<PathBuf> {
 }
 
 /// Where the walker's file `p` came from: shown as named (or, with `repo_paths_shown`, as git
-/// names it), known to fingerprints by its repository path `stable`.
-fn provenance(anchors: &Anchors, opts: &FileOptions, p: &Path, stable: &str) -> Provenance {
+/// names it), known to fingerprints by its repository path `repo_path`.
+fn provenance(anchors: &Anchors, opts: &FileOptions, p: &Path, repo_path: &str) -> Provenance {
     match repo_rel(anchors, p).filter(|_| opts.repo_paths_shown) {
-        Some(rel) => Provenance::new(stable, stable, &rel),
-        None => Provenance::new(&display_path(p), stable, p),
+        Some(rel) => Provenance::new(repo_path, repo_path, &rel),
+        None => Provenance::new(&display_path(p), repo_path, p),
     }
 }
 
@@ -229,7 +229,7 @@ fn ignored_paths(seen: Seen, keys: &std::hash::RandomState) -> Vec<PathBuf> {
     out
 }
 
-/// Walks `roots`, scanning every file; returns the stable path of each root (the prefixes a
+/// Walks `roots`, scanning every file; returns the repository path of each root (the prefixes a
 /// baseline entry must lie under to have been seen).
 fn walk(engine: &Engine, opts: &FileOptions, roots: &[PathBuf], shared: &Shared) -> Vec<String> {
     let anchors = Anchors {
@@ -242,7 +242,7 @@ fn walk(engine: &Engine, opts: &FileOptions, roots: &[PathBuf], shared: &Shared)
     let covered = roots
         .iter()
         .map(|r| {
-            stable_path(&anchors, r).unwrap_or_else(|| match r.is_dir() {
+            repo_path_of(&anchors, r).unwrap_or_else(|| match r.is_dir() {
                 true => String::new(),
                 false => r
                     .file_name()
@@ -327,9 +327,15 @@ fn walk(engine: &Engine, opts: &FileOptions, roots: &[PathBuf], shared: &Shared)
                     })
                     .or_else(|| p.file_name().map(Path::new))
                     .unwrap_or(p);
-                let stable = stable_path(anchors, p)
+                let repo_path = repo_path_of(anchors, p)
                     .unwrap_or_else(|| rel.to_string_lossy().replace('\\', "/"));
-                shared.scan_file(engine, p, rel, &provenance(anchors, opts, p, &stable), max);
+                shared.scan_file(
+                    engine,
+                    p,
+                    rel,
+                    &provenance(anchors, opts, p, &repo_path),
+                    max,
+                );
             } else if ft.is_symlink() {
                 shared.add(Tally {
                     symlinks: 1,
@@ -391,10 +397,10 @@ fn scan_tracked_ignored(
     let prefixes: std::collections::HashMap<Vec<u8>, (&PathBuf, String)> = ignored
         .iter()
         .filter_map(|p| {
-            let stable = stable_path(anchors, p)?;
+            let repo_path = repo_path_of(anchors, p)?;
             let root = roots.iter().find(|r| p.starts_with(r))?;
-            let root_stable = stable_path(anchors, root).unwrap_or_default();
-            Some((stable.into_bytes(), (root, root_stable)))
+            let root_repo_path = repo_path_of(anchors, root).unwrap_or_default();
+            Some((repo_path.into_bytes(), (root, root_repo_path)))
         })
         .collect();
     for entry in index.iter() {
@@ -414,11 +420,11 @@ fn scan_tracked_ignored(
                 None => break None,
             }
         };
-        let Some((root, root_stable)) = hit else {
+        let Some((root, root_repo_path)) = hit else {
             continue;
         };
         let path = String::from_utf8_lossy(&entry.path);
-        let rel = match root_stable.as_str() {
+        let rel = match root_repo_path.as_str() {
             "" => path.as_ref(),
             s => path
                 .strip_prefix(s)
