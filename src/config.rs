@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use anyhow::{Result, bail};
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -90,22 +91,18 @@ struct AllowEntry {
     stopwords: Vec<String>,
 }
 
-/// One allowlist, compiled: a finding is accepted when its path matches a glob, or its secret
-/// matches a regex or contains a stopword.
+/// One allowlist, compiled: a finding is accepted when its path matches a path pattern, or its
+/// secret matches a regex or contains a stopword.
 #[derive(Debug)]
 struct Allow {
-    globs: Vec<String>,
-    set: GlobSet,
+    paths: PathPatterns,
     regexes: Vec<Regex>,
     stopwords: Vec<String>,
 }
 
 impl Allow {
     fn compile(file: &str, at: &str, e: AllowEntry) -> Result<Allow> {
-        let mut b = GlobSetBuilder::new();
-        for g in &e.paths {
-            b.add(glob(g).with_context(|| format!("{file}: {at}: path glob `{g}`"))?);
-        }
+        let paths = PathPatterns::new(&e.paths).map_err(|err| err.explain(file, at))?;
         let regexes = e
             .regexes
             .iter()
@@ -122,10 +119,7 @@ impl Allow {
             bail!("{file}: {at}: stopword {w:?} is empty");
         }
         Ok(Allow {
-            set: b
-                .build()
-                .with_context(|| format!("{file}: {at}: path globs"))?,
-            globs: e.paths,
+            paths,
             regexes,
             stopwords: e.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
         })
@@ -133,8 +127,8 @@ impl Allow {
 
     /// Why this allowlist accepts `f`, if it does: "path `tests/**`".
     fn accepts(&self, f: &Finding) -> Option<String> {
-        if let Some(&i) = self.set.matches(&f.repo_path).first() {
-            return Some(format!("path `{}`", self.globs[i]));
+        if let Some(p) = self.paths.matched(&f.repo_path) {
+            return Some(format!("path `{p}`"));
         }
         if let Some(r) = self.regexes.iter().find(|r| r.is_match(&f.raw_secret)) {
             return Some(format!("regex `{}`", r.as_str()));
@@ -147,25 +141,146 @@ impl Allow {
     }
 }
 
-/// A glob as `.gitignore` reads it: one without a `/` matches at any depth, a trailing `/` means
-/// everything under that directory, `*` stays within one path component and `**` crosses them.
-fn glob(pattern: &str) -> Result<Glob> {
-    let mut p = pattern.trim().trim_start_matches("./").to_string();
-    if p.is_empty() {
-        bail!("is empty");
+/// An allowlist's `paths`, read as the lines of a `.gitignore` at the top of the repository
+/// (`ignore::gitignore`, the matcher ripgrep uses): a pattern without a `/` but at its end
+/// matches at any depth, a trailing `/` matches folders only, a leading `/` anchors, `*` stays
+/// within a path component and `**` crosses them, and `!` re-includes what an earlier pattern
+/// named. A path matches when it or one of its parent folders does, so `vendor` covers
+/// everything below a `vendor` folder, as it does in git.
+#[derive(Debug)]
+struct PathPatterns {
+    matcher: Gitignore,
+    /// (the line given to the matcher, the pattern as written): a match names the latter.
+    lines: Vec<(String, String)>,
+}
+
+/// A path pattern that does not compile: which one, and why.
+#[derive(Debug)]
+struct PatternError {
+    pattern: String,
+    /// The position among the allowlist's `paths`, from 1 (named when the pattern is hidden);
+    /// 0 when the patterns compile one by one but not together.
+    position: usize,
+    of: usize,
+    why: String,
+}
+
+impl PatternError {
+    /// One line naming the file, the pattern (unless it looks like a secret someone pasted in
+    /// the wrong place) and the fix.
+    fn explain(self, file: &str, at: &str) -> anyhow::Error {
+        let why = caulk_engine::rules::one_line(&self.why);
+        let why = match looks_like_secret(&why) {
+            true => String::new(),
+            false => format!(": {why}"),
+        };
+        if self.position == 0 {
+            return anyhow::anyhow!(
+                "{file}: {at}: the path globs do not compile together{why} (use fewer or simpler ones)"
+            );
+        }
+        // The glob's own hint, when it has one, is the more precise fix.
+        let fix = match why.ends_with(')') {
+            true => String::new(),
+            false => " (write it as a .gitignore line; `\\` makes a special character such as `[` literal)"
+                .to_string(),
+        };
+        match looks_like_secret(&self.pattern) {
+            true => anyhow::anyhow!(
+                "{file}: {at}: path glob {} of {} (value hidden){why}{fix}",
+                self.position,
+                self.of
+            ),
+            false => anyhow::anyhow!("{file}: {at}: path glob `{}`{why}{fix}", self.pattern),
+        }
     }
-    if let Some(dir) = p.strip_suffix('/') {
-        p = format!("{dir}/**");
+}
+
+impl PathPatterns {
+    fn new(patterns: &[String]) -> Result<PathPatterns, PatternError> {
+        let error = |i: usize, why: String| PatternError {
+            pattern: patterns[i].clone(),
+            position: i + 1,
+            of: patterns.len(),
+            why,
+        };
+        // Rooted at the repository's top: the paths matched are relative to it.
+        let mut b = GitignoreBuilder::new(".");
+        // `a[` is a typo to report, not a literal bracket to match quietly.
+        b.allow_unclosed_class(false);
+        let mut lines = Vec::with_capacity(patterns.len());
+        for (i, written) in patterns.iter().enumerate() {
+            let line = gitignore_line(written).map_err(|why| error(i, why))?;
+            b.add_line(None, &line)
+                .map_err(|e| error(i, glob_error(&e)))?;
+            lines.push((line, written.clone()));
+        }
+        let matcher = b.build().map_err(|e| PatternError {
+            pattern: String::new(),
+            position: 0,
+            of: patterns.len(),
+            why: glob_error(&e),
+        })?;
+        Ok(PathPatterns { matcher, lines })
     }
-    if let Some(rooted) = p.strip_prefix('/') {
-        p = rooted.to_string();
-    } else if !p.contains('/') {
-        p = format!("**/{p}");
+
+    /// The pattern, as written, that accepts `repo_path` (a `/`-separated path relative to the
+    /// repository's top): the last that matches it or its nearest matched parent, unless that
+    /// one is a `!` negation.
+    fn matched(&self, repo_path: &str) -> Option<&str> {
+        let rel = repo_path.trim_start_matches('/');
+        // The matcher asserts a relative path; anything else is never matched (and never panics).
+        if rel.is_empty() || Path::new(rel).has_root() {
+            return None;
+        }
+        match self.matcher.matched_path_or_any_parents(rel, false) {
+            Match::Ignore(glob) => self
+                .lines
+                .iter()
+                .find(|(line, _)| line == glob.original())
+                .map(|(_, written)| written.as_str()),
+            Match::None | Match::Whitelist(_) => None,
+        }
     }
-    globset::GlobBuilder::new(&p)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| anyhow::anyhow!("{}", e.kind()))
+}
+
+/// The `.gitignore` line for a pattern as written in `caulk.toml`. Kept from before gitignore
+/// matching: surrounding spaces and a leading `./` are dropped, a leading `#` is a character
+/// (not a comment), and a pattern with nothing left is an error rather than a line git skips.
+fn gitignore_line(pattern: &str) -> Result<String, String> {
+    let p = pattern.trim();
+    let (bang, rest) = match p.strip_prefix('!') {
+        Some(rest) => ("!", rest),
+        None => ("", p),
+    };
+    let rest = rest.trim_start_matches("./");
+    if rest.trim_matches('/').is_empty() {
+        return Err("is empty".into());
+    }
+    let escape = if bang.is_empty() && rest.starts_with('#') {
+        "\\"
+    } else {
+        ""
+    };
+    Ok(format!("{bang}{escape}{rest}"))
+}
+
+/// The glob's own complaint, without the pattern `ignore` quotes in front of it.
+fn glob_error(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `s` holds a run of 16 or more letters and digits mixing both: a token, not a path
+/// component a person names (those have separators, or are words).
+fn looks_like_secret(s: &str) -> bool {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).any(|run| {
+        run.len() >= 16
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic())
+    })
 }
 
 /// A loaded configuration.
@@ -374,8 +489,8 @@ disable = []
 # min_confidence = "low"    # low, medium or high
 # threads = 0               # 0: one per core
 
-# Accepted everywhere: paths (globs as in .gitignore, relative to this file's directory),
-# secret regexes, and stopwords (a secret containing one is accepted; case-insensitive).
+# Accepted everywhere: paths (lines as in a .gitignore at the repository's top; `!` takes one
+# back), secret regexes, and stopwords (a secret containing one is accepted; case-insensitive).
 [allowlist]
 paths = []
 regexes = []
@@ -469,12 +584,88 @@ mod tests {
 
     #[test]
     fn globs_read_as_gitignore() {
-        let m = |g: &str, p: &str| glob(g).unwrap().compile_matcher().is_match(p);
+        let glob = |g: &str| PathPatterns::new(&[g.to_string()]);
+        let m = |g: &str, p: &str| glob(g).unwrap().matched(p).is_some();
         assert!(m("*.md", "docs/a.md") && m("*.md", "a.md"));
         assert!(m("docs/*.md", "docs/a.md") && !m("docs/*.md", "docs/x/a.md"));
         assert!(m("tests/", "tests/x/y.py") && m("tests/**", "tests/y.py"));
         assert!(m("/a.py", "a.py") && !m("/a.py", "b/a.py"));
         assert!(!m("tests/**", "src/tests.py"));
         assert!(glob("a[").is_err() && glob(" ").is_err());
+    }
+
+    #[test]
+    fn path_patterns_negate_and_name_the_pattern_as_written() {
+        let p = |pats: &[&str]| {
+            PathPatterns::new(&pats.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+        };
+        let nb = p(&["notebooks/", "!notebooks/prod/"]);
+        assert_eq!(nb.matched("notebooks/exp/a.ipynb"), Some("notebooks/"));
+        assert_eq!(nb.matched("notebooks/prod/a.ipynb"), None);
+        assert_eq!(nb.matched("notebooks/prod/deep/a.ipynb"), None);
+        // the pattern naming the path nearest the file decides; at one level, the last one
+        let near = p(&["!docs/keep.md", "docs/", "*.md", "!docs/*.md", "docs/b.md"]);
+        assert_eq!(near.matched("docs/keep.md"), None);
+        assert_eq!(near.matched("docs/a.md"), None);
+        assert_eq!(near.matched("docs/b.md"), Some("docs/b.md"));
+        assert_eq!(near.matched("docs/a.txt"), Some("docs/"));
+        // the README's cases
+        assert!(p(&["*.py", "!prod/"]).matched("prod/a.py").is_some());
+        assert!(p(&["*.py", "!prod/**"]).matched("prod/a.py").is_none());
+        let docs = p(&["docs/", "!docs/keys.md"]);
+        assert!(docs.matched("docs/keys.md").is_none() && docs.matched("docs/a.md").is_some());
+        assert!(p(&["\\!x"]).matched("a/!x").is_some() && p(&["\\[a"]).matched("[a").is_some());
+        let deploy = p(&["docs/**/*.md", "!docs/deploy/**"]);
+        assert!(deploy.matched("docs/deploy/x/a.md").is_none());
+        assert!(deploy.matched("docs/x/a.md").is_some());
+        // a folder pattern matches at any depth; a file of that name is not a folder
+        let build = p(&["build/"]);
+        assert!(build.matched("build/x.py").is_some() && build.matched("a/build/x.py").is_some());
+        assert!(build.matched("build").is_none());
+        // a name without `/` covers a folder of that name too; a leading `/` anchors
+        assert_eq!(p(&["vendor"]).matched("lib/vendor/k.js"), Some("vendor"));
+        let top = p(&["/vendor/"]);
+        assert!(top.matched("vendor/k.js").is_some() && top.matched("lib/vendor/k.js").is_none());
+        // kept from before: `./` and spaces dropped, `#` a character, the pattern shown as written
+        assert_eq!(
+            p(&[" ./docs/*.md "]).matched("docs/a.md"),
+            Some(" ./docs/*.md ")
+        );
+        assert!(p(&["#notes.md"]).matched("x/#notes.md").is_some());
+        // `!` names no pattern of its own: it only takes back what came before
+        assert_eq!(p(&["!a.py"]).matched("a.py"), None);
+        assert!(p(&["*.py"]).matched("/abs/a.py").is_some() && p(&["*"]).matched("").is_none());
+        for empty in ["", "!", "/", "./", "!/"] {
+            assert!(
+                PathPatterns::new(&[empty.to_string()]).is_err(),
+                "{empty:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_path_pattern_is_one_line_that_hides_a_secret() {
+        let e = parse("[allowlist]\npaths = [\"docs/\", \"a[\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "caulk.toml: allowlist: path glob `a[`: unclosed character class; missing ']' \
+             (write it as a .gitignore line; `\\` makes a special character such as `[` literal)"
+        );
+        let key = "hf_[Xq1Rvz2Lm9Tt4Kp7Wn3Bs8Dc6Fg0Hj";
+        let e = parse(&format!(
+            "[allowlist.rule.jwt]\npaths = [\"x\", \"{key}\"]\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("Xq1Rvz"), "{e}");
+        assert!(
+            e.starts_with(
+                "caulk.toml: allowlist.rule.jwt: path glob 2 of 2 (value hidden): unclosed character"
+            ),
+            "{e}"
+        );
+        assert!(!looks_like_secret("notebooks/tutorials/2024-05/*.ipynb"));
     }
 }

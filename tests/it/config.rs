@@ -305,6 +305,150 @@ fn check_allowlisted(code: i32, report: &Value, what: &str) {
     );
 }
 
+/// (path, the allowlist entry that held it back) of each suppressed finding, sorted.
+fn held_back(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().into(),
+                s["detail"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn allowlist_paths_read_as_gitignore_with_negation_folders_and_anchors() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    // each file's own bytes: history visits a blob once, whatever paths it has
+    let files = [
+        "notebooks/exp/a.py",
+        "notebooks/prod/a.py",
+        "notebooks/prod/deep/b.py",
+        // a folder pattern matches such a folder at any depth, never a file of that name
+        "fixtures/k.py",
+        "tests/fixtures/k.py",
+        "src/fixtures",
+        // an anchored folder: the top one only
+        "vendor/lib.py",
+        "src/vendor/lib.py",
+    ];
+    let texts: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| format!("K = '{HF_KEY}'  # {f}\n").into_bytes())
+        .collect();
+    let mut tree: Vec<(&str, &[u8])> = vec![(
+        "caulk.toml",
+        br#"[allowlist]
+paths = ["notebooks/", "!notebooks/prod/", "fixtures/", "/vendor/"]
+"#,
+    )];
+    tree.extend(files.iter().zip(&texts).map(|(f, t)| (*f, t.as_slice())));
+    write_tree(d, &tree);
+    let reported = |report: &Value| -> Vec<String> {
+        let mut v: Vec<String> = found(report).into_iter().map(|(p, _)| p).collect();
+        v.sort();
+        v
+    };
+    let want_reported = [
+        "notebooks/prod/a.py",
+        "notebooks/prod/deep/b.py",
+        "src/fixtures",
+        "src/vendor/lib.py",
+    ];
+    let want_held = [
+        ("fixtures/k.py", "allowlist: path `fixtures/`"),
+        ("notebooks/exp/a.py", "allowlist: path `notebooks/`"),
+        ("tests/fixtures/k.py", "allowlist: path `fixtures/`"),
+        ("vendor/lib.py", "allowlist: path `/vendor/`"),
+    ]
+    .map(|(p, w)| (p.to_string(), w.to_string()));
+    let (code, report, _) = run(d, &["scan", "."]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(reported(&report), want_reported, "scan");
+    assert_eq!(held_back(&report), want_held, "scan");
+    // the same from a subfolder (patterns are relative to the repository's top) and in history
+    let (_, report, _) = run(&d.join("notebooks"), &["scan", "."]);
+    assert_eq!(
+        reported(&report),
+        ["prod/a.py", "prod/deep/b.py"],
+        "scan notebooks/"
+    );
+    assert_eq!(
+        held_back(&report),
+        [(
+            "exp/a.py".to_string(),
+            "allowlist: path `notebooks/`".to_string()
+        )],
+        "scan notebooks/"
+    );
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "tree"]);
+    let (code, report, _) = run(d, &["history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(reported(&report), want_reported, "history");
+    assert_eq!(held_back(&report), want_held, "history");
+    // per-rule allowlists read the same way; `*.py` names the files themselves, so taking some
+    // back takes a pattern that names them too (`!prod/` would name only their folder)
+    write_tree(
+        d,
+        &[(
+            "caulk.toml",
+            b"[allowlist.rule.huggingface-token]\npaths = [\"*.py\", \"!**/prod/**\"]\n",
+        )],
+    );
+    let (_, report, _) = run(d, &["scan", "."]);
+    assert_eq!(
+        reported(&report),
+        [
+            "notebooks/prod/a.py",
+            "notebooks/prod/deep/b.py",
+            "src/fixtures"
+        ]
+    );
+}
+
+#[test]
+fn a_path_pattern_that_does_not_compile_is_one_line_that_hides_a_secret() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write_tree(d, &[("a.py", b"x = 1\n")]);
+    let secret = "ghp_[R8xk2Vq9Lm4Tz7Wp1Ns6Db3Fh5Jc0Gy8Ke";
+    for (config, want) in [
+        (
+            "[allowlist]\npaths = [\"docs/{a,b\"]\n".to_string(),
+            "caulk.toml: allowlist: path glob `docs/{a,b`: unclosed alternate group; missing '}' (maybe escape '{' with '[{]'?)\n",
+        ),
+        (
+            format!("[allowlist]\npaths = [\"docs/\", \"{secret}\"]\n"),
+            "caulk.toml: allowlist: path glob 2 of 2 (value hidden): unclosed character class; missing ']' (write it as a .gitignore line; `\\` makes a special character such as `[` literal)",
+        ),
+        (
+            "[allowlist]\npaths = [\"!\"]\n".to_string(),
+            "caulk.toml: allowlist: path glob `!`: is empty",
+        ),
+    ] {
+        write_tree(d, &[("caulk.toml", config.as_bytes())]);
+        let o = out(d, &["scan", "."]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(
+            err.starts_with(&format!("caulk: {want}")),
+            "{err:?} should start with {want:?}"
+        );
+        assert!(!err.contains("R8xk2Vq9"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
 #[test]
 fn allowlists_accept_paths_regexes_and_stopwords_on_files_staged_and_history() {
     let dir = TempDir::new().unwrap();
