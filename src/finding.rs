@@ -546,6 +546,7 @@ mod tests {
             validate: None,
             path: None,
             first_only: false,
+            not_after: String::new(),
             allowlist: Default::default(),
             remediation: "r".into(),
             examples: vec![],

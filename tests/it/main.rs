@@ -12,6 +12,8 @@ mod action;
 mod baseline;
 /// Binary files and ignored paths: counted, and tracked or pickled secrets still reported.
 mod binary_and_ignored;
+/// A token after an escape sequence is found; a token glued to a word is not.
+mod boundaries;
 /// Size limits and hostile shapes (minified lines, deep nesting) read whole or named.
 mod bounded;
 /// `--version`, `caulk explain`, completions and the man page.

@@ -13,6 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use anyhow::{Result, anyhow};
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::boundary;
 use crate::checks::{self, Confidence};
 use crate::filters;
 use crate::rules::{Rule, Ruleset, one_line};
@@ -306,21 +307,39 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
             });
         }
     };
-    match c.group {
-        Some(g) => {
-            for caps in c.regex.captures_iter(hay) {
-                if let Some(s) = caps.get(g) {
-                    push(s.start(), s.end());
+    // A token (a match that starts with its secret; a rule with context before the secret
+    // draws its own left edge) glued to a word is no match: the search goes on from the byte
+    // after the match's start, since the token may begin right after an escape's last letter.
+    // A budget keeps a pathological line linear.
+    let also = rule.not_after.as_bytes();
+    let mut locs = c.regex.capture_locations();
+    let (mut at, mut rejected) = (0, 0);
+    while at <= hay.len() {
+        let Some(whole) = c.regex.captures_read_at(&mut locs, hay, at) else {
+            break;
+        };
+        let span = match c.group {
+            Some(g) => locs.get(g),
+            None => Some((whole.start(), whole.end())),
+        };
+        match span {
+            Some((start, _)) if start == whole.start() && !boundary::left_ok(hay, start, also) => {
+                rejected += 1;
+                if rejected > MAX_REJECTED {
+                    break;
                 }
+                at = whole.start() + 1;
+                continue;
             }
+            Some((start, end)) => push(start, end),
+            None => {}
         }
-        None => {
-            for m in c.regex.find_iter(hay) {
-                push(m.start(), m.end());
-            }
-        }
+        at = whole.end().max(whole.start() + 1);
     }
 }
+
+/// Matches rejected for their left boundary in one window before the rule gives up on it.
+const MAX_REJECTED: usize = 4096;
 
 /// The lines holding the keyword spans `hits` (sorted by end), as merged byte windows that
 /// include the line break before and after each line. Lines end at `\n` or `\r`.

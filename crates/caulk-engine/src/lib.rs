@@ -6,6 +6,7 @@
 //! no command line: the crate depends on none of them, so the compiler keeps that promise. Where
 //! bytes came from, and what a match means to a user, is the `caulk` binary's business.
 
+pub mod boundary;
 pub mod checks;
 pub mod engine;
 pub mod filters;

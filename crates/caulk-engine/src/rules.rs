@@ -63,6 +63,12 @@ pub struct Rule {
     /// Report only the first match of this rule in an input (one finding per sensitive file).
     #[serde(default)]
     pub first_only: bool,
+    /// A secret the match starts with is a token and must stand on its own: the byte before it
+    /// is no letter, digit, `_` or `-`, nor one of these bytes, unless it ends an escape
+    /// sequence ([`crate::boundary`]). `.` for a JWT, so the middle of a longer dotted token is
+    /// no match. Rules write no left guard of their own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_after: String,
     /// Values that mark a match as a placeholder rather than a secret.
     #[serde(default)]
     pub allowlist: Allowlist,
