@@ -282,6 +282,7 @@ mod tests {
             b"aGV=bG8",
             b"aGVsbG9",
             b"aGVsbG9?",
+            b"0A-0+_0aA_+00", // 4n+1 and mixed: once found by the proptest
         ] {
             assert_eq!(
                 base64_decode(s),
