@@ -464,11 +464,12 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             f.secret = Some(f.raw_secret.clone());
         }
     }
+    // Colour: the text report to standard output, unless `--no-color`; then anstream decides as
+    // other command-line tools do (NO_COLOR, CLICOLOR_FORCE, CLICOLOR, a terminal, TERM=dumb).
     let color = common.format == Format::Text
         && !common.no_color
         && common.output.is_none()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && io::stdout().is_terminal();
+        && anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
     let mut render = Report {
         findings: &result.findings,
         summary: &result.summary,

@@ -1,7 +1,8 @@
 //! How caulk writes sizes and dates for people, and reads sizes from them: `1.5 MiB`,
 //! `--max-file-size 10MiB`, `2026-11-24T18:43:21+01:00`. Small and pure, so every layer may use it.
 
-/// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024).
+/// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024: the
+/// `bytesize` crate would read `10M` and `1GB` as powers of 1000).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -20,7 +21,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
-/// `1.5 MiB`, `340 B`.
+/// `1.5 MiB`, `340 B`: one decimal (indicatif's `HumanBytes` prints two, `1.50 MiB`).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
@@ -35,7 +36,9 @@ pub fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[u])
 }
 
-/// `2026-11-24T18:43:21+01:00` from a git time.
+/// `2026-11-24T18:43:21+01:00` from a git time (or a JWT's `exp`, with offset 0). By hand
+/// rather than with jiff or time: those stop at year 9999 and at offsets under 26 hours, and the
+/// seconds and offsets printed here come from scanned input.
 pub fn iso8601(seconds: i64, offset_minutes: i32) -> String {
     let off = i64::from(offset_minutes);
     let secs = seconds + off * 60;
@@ -103,9 +106,19 @@ mod tests {
             (1_795_545_801, 60, "2026-11-24T19:43:21+01:00"),
             (951_782_400, -300, "2000-02-28T19:00:00-05:00"),
             (1_709_164_800, 0, "2024-02-29T00:00:00+00:00"),
+            // Past what jiff and time represent (years ±9999, offsets under 26 hours), and so
+            // why this stays hand-written: a JWT's `exp` is input, and so is a corrupt commit's
+            // `+9959` offset.
+            (253_402_300_800, 0, "10000-01-01T00:00:00+00:00"),
+            (0, 99 * 60 + 59, "1970-01-05T03:59:00+99:59"),
+            (-62_167_219_200, 0, "0000-01-01T00:00:00+00:00"),
         ];
         for (secs, off, want) in cases {
             assert_eq!(iso8601(secs, off), want);
+        }
+        // any `exp` a JWT carries prints without a panic
+        for secs in [i64::MAX, i64::MIN] {
+            assert!(iso8601(secs, 0).ends_with("+00:00"));
         }
     }
 }

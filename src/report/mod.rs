@@ -30,14 +30,40 @@ pub(crate) struct Report<'a> {
     pub color: bool,
 }
 
+/// Whether a reporter paints: the text report on a terminal that takes colour, nothing else.
 struct Style {
     on: bool,
 }
 
+/// The styles the text report uses, one name per meaning.
+mod paint {
+    use anstyle::{AnsiColor, Effects, Style};
+
+    /// A finding's place.
+    pub(super) const PLACE: Style = Style::new().effects(Effects::BOLD);
+    /// A rule id, and the summary when there are findings.
+    pub(super) const ALARM: Style = Style::new()
+        .effects(Effects::BOLD)
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+    /// The rule's description and confidence.
+    pub(super) const QUIET: Style = Style::new().effects(Effects::DIMMED);
+    /// A redacted secret.
+    pub(super) const SECRET: Style =
+        Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    /// A notice, and an incomplete scan's summary.
+    pub(super) const WARN: Style = Style::new()
+        .effects(Effects::BOLD)
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    /// A clean scan's summary.
+    pub(super) const CLEAN: Style = Style::new()
+        .effects(Effects::BOLD)
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+}
+
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    fn paint(&self, style: anstyle::Style, s: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
@@ -82,17 +108,17 @@ fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     let head = if s.findings == 0 && s.errors > 0 {
         // Never "no secrets found" over input that was not read.
         st.paint(
-            "1;33",
+            paint::WARN,
             &format!(
                 "INCOMPLETE: no secrets found in what was read, but {} could not be read (named above)",
                 plural(s.errors, "path")
             ),
         )
     } else if s.findings == 0 {
-        st.paint("1;32", "no secrets found")
+        st.paint(paint::CLEAN, "no secrets found")
     } else {
         st.paint(
-            "1;31",
+            paint::ALARM,
             &format!(
                 "{} in {}",
                 plural(s.findings, "finding"),

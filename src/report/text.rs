@@ -26,10 +26,10 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "{}  {} {}",
-            st.paint("1", &place),
-            st.paint("1;31", &f.rule_id),
+            st.paint(paint::PLACE, &place),
+            st.paint(paint::ALARM, &f.rule_id),
             st.paint(
-                "2",
+                paint::QUIET,
                 &format!("({}; confidence {})", escape(&f.description), f.confidence)
             ),
         )?;
@@ -38,7 +38,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             None => writeln!(
                 w,
                 "    secret  {}",
-                st.paint("33", &escape(&f.secret_redacted))
+                st.paint(paint::SECRET, &escape(&f.secret_redacted))
             )?,
         }
         writeln!(w, "    line    {}", escape(&f.snippet))?;
@@ -63,7 +63,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "caulk: {} {}",
-            st.paint("1;33", "notice:"),
+            st.paint(paint::WARN, "notice:"),
             escape(&notice_text(n))
         )?;
     }

@@ -249,3 +249,65 @@ negative_examples = ["acme_short"]
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
 }
+
+/// JUnit XML from hostile names and lines is well-formed XML 1.0: markup characters are entities,
+/// control characters print as `\xNN` (XML 1.0 cannot carry them at all), and an unreadable path
+/// is an `<error>` case escaped the same way.
+#[test]
+fn junit_escapes_markup_and_control_characters() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let name = "a<&\"'>\x1b[31m\x01.py";
+    write_tree(
+        d,
+        &[(
+            name,
+            format!("K = '{HF_KEY}'  # <b>&\"'</b> \x0b\x07\u{202e}\n").as_bytes(),
+        )],
+    );
+    let o = caulk()
+        .current_dir(d)
+        .args(["scan", ".", "missing\x02<x>.py", "--format", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "findings");
+    let xml = String::from_utf8(o.stdout).unwrap();
+    let bad = xml
+        .chars()
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\t'));
+    assert_eq!(bad, None, "a control character in the XML: {xml:?}");
+    assert!(
+        xml.contains(r#"file="a&lt;&amp;&quot;&apos;&gt;\x1b[31m\x01.py""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"# &lt;b&gt;&amp;&quot;&apos;&lt;/b&gt; \x0b\x07\u{202e}"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase name="read missing\x02&lt;x&gt;.py" classname="caulk.unread""#),
+        "{xml}"
+    );
+    assert!(!xml.contains(HF_KEY));
+    // every tag opens and closes, every attribute is quoted: a real XML reader reads it through
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut elements = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_) | quick_xml::events::Event::Empty(_)) => {
+                elements += 1
+            }
+            Ok(_) => {}
+            Err(e) => panic!(
+                "not well-formed at {}: {e}\n{xml}",
+                reader.buffer_position()
+            ),
+        }
+    }
+    assert_eq!(
+        elements,
+        2 + 2 * 2,
+        "testsuites, testsuite, 2 cases with a child each"
+    );
+}

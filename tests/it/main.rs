@@ -18,6 +18,8 @@ mod boundaries;
 mod bounded;
 /// `--version`, `caulk explain`, completions and the man page.
 mod cli;
+/// Colour in the text report: when it is on, its exact escapes, and when it is never on.
+mod color;
 /// The configuration file: discovery, strictness, custom rules, allowlists, scan defaults.
 mod config;
 /// UTF-16, BOM, CR and CRLF text with editor positions.

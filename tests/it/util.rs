@@ -8,7 +8,10 @@ use serde_json::Value;
 /// The caulk binary built by cargo for this test run, with colour and locale noise removed.
 pub(crate) fn caulk() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_caulk"));
-    c.env_remove("NO_COLOR");
+    // A developer's shell may force colour (`CLICOLOR_FORCE`): tests see caulk's own defaults.
+    c.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
     c
 }
 

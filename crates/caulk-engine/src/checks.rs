@@ -2,6 +2,11 @@
 //! decode to a known shape. A passing check makes a finding `high` confidence; a failing one
 //! `low` (the format matched, but no real token looks like that). No network, ever.
 
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 
 /// How sure caulk is that a finding is a live credential's shape.
@@ -113,57 +118,48 @@ fn base62(mut n: u32, width: usize) -> String {
     String::from_utf8(out).expect("ASCII digits")
 }
 
-/// CRC-32 (IEEE 802.3, as zlib computes it).
+/// CRC-32 (IEEE 802.3, as zlib computes it), the checksum GitHub and npm tokens carry.
 pub fn crc32(data: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut t = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            t[i] = c;
-            i += 1;
-        }
-        t
-    };
-    !data.iter().fold(!0u32, |c, &b| {
-        TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8)
-    })
+    crc32fast::hash(data)
 }
 
-/// Decodes standard or URL-safe base64, padded or not; `None` on any other byte.
+/// base64 as secrets carry it: padding optional, and bits past the last whole byte ignored (a
+/// scanner reads what is there rather than judging how it was written).
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+    .with_decode_allow_trailing_bits(true);
+/// The standard alphabet (`+/`), leniently; URL-safe input is mapped onto it first.
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+
+/// Decodes standard or URL-safe base64 (either alphabet, or the two mixed), padded or not;
+/// `None` on any other byte. A dangling last symbol (length 4n+1, as when a match is cut
+/// short) carries no whole byte and is dropped.
 pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
     let s = s
         .strip_suffix(b"==")
         .or_else(|| s.strip_suffix(b"="))
         .unwrap_or(s);
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &c in s {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
+    let s = match s.split_last() {
+        Some((&last, body)) if s.len() % 4 == 1 => {
+            let symbol = last.is_ascii_alphanumeric() || b"+/-_".contains(&last);
+            if !symbol {
+                return None;
+            }
+            body
         }
-    }
-    Some(out)
+        _ => s,
+    };
+    let s: Cow<'_, [u8]> = if s.iter().any(|&b| b == b'-' || b == b'_') {
+        let standard = |b: u8| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        };
+        Cow::Owned(s.iter().copied().map(standard).collect())
+    } else {
+        Cow::Borrowed(s)
+    };
+    STANDARD.decode(s).ok()
 }
 
 /// The `exp` claim (seconds since the epoch) of a JWT, if it has one.
@@ -232,6 +228,69 @@ mod tests {
         assert_eq!(base64_decode(b"aGVsbG8=").unwrap(), b"hello");
         assert_eq!(base64_decode(b"-_-_").unwrap(), vec![0xfb, 0xff, 0xbf]);
         assert!(base64_decode(b"a b").is_none());
+    }
+
+    /// The decoder caulk wrote by hand before it used the `base64` crate: the crate-backed
+    /// `base64_decode` must accept, reject and decode exactly as it did.
+    fn hand_written(s: &[u8]) -> Option<Vec<u8>> {
+        let s = s
+            .strip_suffix(b"==")
+            .or_else(|| s.strip_suffix(b"="))
+            .unwrap_or(s);
+        let mut out = Vec::with_capacity(s.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0);
+        for &c in s {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' | b'-' => 62,
+                b'/' | b'_' => 63,
+                _ => return None,
+            };
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn base64_decode_matches_the_hand_written_decoder(
+            s in "[A-Za-z0-9+/_=-]{0,40}|[A-Za-z0-9+/_ .-]{0,40}={0,3}"
+        ) {
+            proptest::prop_assert_eq!(base64_decode(s.as_bytes()), hand_written(s.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn base64_edge_cases_decode_as_before() {
+        for s in [
+            &b""[..],
+            b"=",
+            b"==",
+            b"a",
+            b"aGVsbG8h=",
+            b"aGVsbG8==",
+            b"aGVs=",
+            b"a+b_",
+            b"aGVsbG8=x",
+            b"aGV=bG8",
+            b"aGVsbG9",
+            b"aGVsbG9?",
+            b"0A-0+_0aA_+00", // 4n+1 and mixed: once found by the proptest
+        ] {
+            assert_eq!(
+                base64_decode(s),
+                hand_written(s),
+                "{}",
+                String::from_utf8_lossy(s)
+            );
+        }
     }
 
     #[test]
