@@ -124,7 +124,8 @@ pub struct CommonArgs {
     /// Threads to scan with (0: one per core). [default: 0]
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Never colour the output (NO_COLOR is honoured too).
+    /// Never colour the output (NO_COLOR and CLICOLOR=0 are honoured too; CLICOLOR_FORCE=1
+    /// colours a pipe).
     #[arg(long)]
     pub no_color: bool,
     /// Print nothing but errors; the exit code tells the result.
