@@ -45,7 +45,7 @@ struct File {
 
 /// A baseline read from disk.
 #[derive(Debug)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// Where it was read from.
     pub path: PathBuf,
     /// Its entries, in file order.
@@ -55,7 +55,7 @@ pub struct Baseline {
 
 impl Baseline {
     /// Reads a baseline; a missing or malformed file is an error naming it and the fix.
-    pub fn load(path: &Path) -> Result<Baseline> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline> {
         let text = crate::fsx::read_regular_text(path, "baseline", crate::fsx::INPUT_LIMIT)
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -91,14 +91,14 @@ impl Baseline {
     }
 
     /// Whether `fingerprint` is accepted.
-    pub fn contains(&self, fingerprint: &str) -> bool {
+    pub(crate) fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
     }
 
     /// Splits the entries into those to keep and the stale ones: entries no finding of this scan
     /// matched (`seen` holds its fingerprints), though the scan covered their path and ran their
     /// rule.
-    pub fn split_stale(
+    pub(crate) fn split_stale(
         &self,
         seen: &HashSet<String>,
         coverage: &Coverage,
@@ -112,13 +112,13 @@ impl Baseline {
     }
 
     /// Rewrites the file with only `keep`'s entries.
-    pub fn rewrite(&self, keep: &[Entry]) -> Result<()> {
+    pub(crate) fn rewrite(&self, keep: &[Entry]) -> Result<()> {
         write_entries(&self.path, keep.to_vec())
     }
 }
 
 /// The entries for `findings`: one per fingerprint, sorted by path, line and rule.
-pub fn entries(findings: &[Finding]) -> Vec<Entry> {
+pub(crate) fn entries(findings: &[Finding]) -> Vec<Entry> {
     let mut seen = HashSet::new();
     let mut out: Vec<Entry> = findings
         .iter()
@@ -136,7 +136,7 @@ pub fn entries(findings: &[Finding]) -> Vec<Entry> {
 }
 
 /// Writes `findings` as a baseline at `path`; returns how many entries it holds.
-pub fn write(path: &Path, findings: &[Finding]) -> Result<usize> {
+pub(crate) fn write(path: &Path, findings: &[Finding]) -> Result<usize> {
     let e = entries(findings);
     let n = e.len();
     write_entries(path, e)?;

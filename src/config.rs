@@ -19,7 +19,7 @@ use caulk_engine::checks::Confidence;
 use caulk_engine::rules::{Rule, Ruleset};
 
 /// The names a configuration file is looked for under, in order.
-pub const NAMES: [&str; 2] = ["caulk.toml", ".caulk.toml"];
+pub(crate) const NAMES: [&str; 2] = ["caulk.toml", ".caulk.toml"];
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -40,7 +40,7 @@ struct ConfigFile {
 /// `[scan]`: defaults that command-line flags override.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScanDefaults {
+pub(crate) struct ScanDefaults {
     /// `--max-file-size`: bytes, or a string with a unit (`"10MiB"`); parsed into
     /// [`Config::max_file_size`].
     #[serde(default)]
@@ -285,7 +285,7 @@ fn looks_like_secret(s: &str) -> bool {
 
 /// A loaded configuration.
 #[derive(Debug)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it came from.
     pub path: PathBuf,
     /// The baseline it names, resolved against the file's directory.
@@ -305,7 +305,7 @@ pub struct Config {
 impl Config {
     /// Reads and checks `path`. Rule ids named in `disable` and per-rule allowlists are checked
     /// later, against the rules (see [`Config::ruleset`]).
-    pub fn load(path: &Path) -> Result<Config> {
+    pub(crate) fn load(path: &Path) -> Result<Config> {
         let text =
             crate::fsx::read_regular_text(path, "configuration file", crate::fsx::INPUT_LIMIT)
                 .map_err(|e| anyhow::anyhow!("{e} (`caulk init` writes a starter one)"))?;
@@ -313,7 +313,7 @@ impl Config {
     }
 
     /// Parses a configuration file's text, `path` naming it.
-    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Config> {
         let name = path.display().to_string();
         let file: ConfigFile =
             toml::from_str(text).map_err(|e| caulk_engine::rules::toml_error(&name, text, &e))?;
@@ -374,7 +374,7 @@ impl Config {
 
     /// The built-in rules plus this file's, minus those it disables. The custom rules' examples
     /// run first: a rule that misses its own example would miss real secrets silently.
-    pub fn ruleset(&self, builtin: Ruleset) -> Result<Ruleset> {
+    pub(crate) fn ruleset(&self, builtin: Ruleset) -> Result<Ruleset> {
         let name = self.path.display();
         let custom = Ruleset::from_parsed(self.rules.clone(), true)?;
         let failures = custom.check();
@@ -414,7 +414,7 @@ impl Config {
     /// Why the configuration's allowlists accept `f`, if they do: "allowlist: path `tests/**`".
     /// The examples of the file's own rules, in a file of that name, are accepted too (they are
     /// there to be found).
-    pub fn allows(&self, f: &Finding) -> Option<String> {
+    pub(crate) fn allows(&self, f: &Finding) -> Option<String> {
         let name = self.path.file_name().map(|n| n.to_string_lossy());
         let base = f.repo_path.rsplit('/').next().unwrap_or(&f.repo_path);
         if (NAMES.contains(&base) || name.as_deref() == Some(base))
@@ -438,7 +438,7 @@ impl Config {
 /// Finds the configuration to use: `explicit` when given (it must exist), else the first of
 /// `caulk.toml`, `.caulk.toml` in the first of `dirs` that holds one. Two files in one directory
 /// are an error: which one applies must never be a guess.
-pub fn discover(explicit: Option<&Path>, dirs: &[PathBuf]) -> Result<Option<Config>> {
+pub(crate) fn discover(explicit: Option<&Path>, dirs: &[PathBuf]) -> Result<Option<Config>> {
     if let Some(p) = explicit {
         return Config::load(p).map(Some);
     }
@@ -474,7 +474,7 @@ fn clean(p: &Path) -> PathBuf {
 }
 
 /// The starter file `caulk init` writes: every setting, commented, and valid as it stands.
-pub const STARTER: &str = r#"# caulk configuration. caulk reads caulk.toml (or .caulk.toml) at the root of the repository or of
+pub(crate) const STARTER: &str = r#"# caulk configuration. caulk reads caulk.toml (or .caulk.toml) at the root of the repository or of
 # the scanned directory, or the file given with --config. An unknown key is an error, so a typo
 # never switches protection off silently. Flags on the command line override [scan].
 

@@ -18,7 +18,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::sanitize::escape;
 
 /// What a special file is, for messages; `None` for files, folders and links.
-pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
+pub(crate) fn special_kind(meta: &Metadata) -> Option<&'static str> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -38,14 +38,14 @@ pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
 }
 
 /// `path` for a message: escaped, so a crafted name cannot move the cursor.
-pub fn shown(path: &Path) -> String {
+pub(crate) fn shown(path: &Path) -> String {
     escape(&path.to_string_lossy()).into_owned()
 }
 
 /// Opens `path` for reading without blocking on a FIFO, and refuses anything but a regular file
 /// (after following links: a link to a file is read). `what` names the file's role in messages:
 /// "configuration file", "baseline".
-pub fn open_regular(path: &Path, what: &str) -> Result<File> {
+pub(crate) fn open_regular(path: &Path, what: &str) -> Result<File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -76,7 +76,7 @@ pub fn open_regular(path: &Path, what: &str) -> Result<File> {
 
 /// Reads the regular file `path` (see [`open_regular`]), at most `limit` bytes: a larger file is
 /// an error naming both sizes.
-pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
     let file = open_regular(path, what)?;
     let mut buf = Vec::new();
     file.take(limit + 1)
@@ -93,7 +93,7 @@ pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
 }
 
 /// [`read_regular`] as UTF-8 text.
-pub fn read_regular_text(path: &Path, what: &str, limit: u64) -> Result<String> {
+pub(crate) fn read_regular_text(path: &Path, what: &str, limit: u64) -> Result<String> {
     String::from_utf8(read_regular(path, what, limit)?).map_err(|e| {
         anyhow!(
             "{}: the {what} is not UTF-8 (at byte {})",
@@ -104,11 +104,11 @@ pub fn read_regular_text(path: &Path, what: &str, limit: u64) -> Result<String> 
 }
 
 /// The largest configuration, baseline or ignore file caulk reads.
-pub const INPUT_LIMIT: u64 = 64 << 20;
+pub(crate) const INPUT_LIMIT: u64 = 64 << 20;
 
 /// How [`write_atomic`] treats an existing target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
+pub(crate) enum Existing {
     /// Replace it (its permissions and owner are kept unless a mode is given).
     Replace,
     /// Refuse to replace it (`caulk init` without `--force`).
@@ -120,7 +120,7 @@ pub enum Existing {
 /// through; a read-only file, a folder or a special file is refused. `mode` sets the permissions
 /// (a hook's `0o755`); otherwise an existing file keeps its own, and a new one gets `0o666` less
 /// the umask.
-pub fn write_atomic(
+pub(crate) fn write_atomic(
     path: &Path,
     contents: &[u8],
     mode: Option<u32>,
@@ -204,7 +204,7 @@ pub fn write_atomic(
 
 /// A path made comparable: resolved (links, `..`) when it exists, else its folder resolved and
 /// its name kept (a file not written yet).
-pub fn identity(path: &Path) -> PathBuf {
+pub(crate) fn identity(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
         return p;
     }
@@ -216,12 +216,12 @@ pub fn identity(path: &Path) -> PathBuf {
 }
 
 /// Whether two paths name the same file.
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     identity(a) == identity(b)
 }
 
 /// A short reason for an I/O error, without the "(os error N)" noise.
-pub fn io_reason(e: &io::Error) -> String {
+pub(crate) fn io_reason(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),

@@ -15,7 +15,7 @@ const MARKER: &str = "# caulk pre-commit hook";
 const CHAINED: &str = "pre-commit.caulk-chained";
 
 /// The folder git runs hooks from.
-pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+pub(crate) fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
     let config = repo.config().context("cannot read the git config")?;
     if let Ok(p) = config.get_path("core.hooksPath") {
         if p.is_absolute() {
@@ -60,7 +60,7 @@ fn is_ours(path: &Path) -> bool {
 }
 
 /// Installs the hook; returns what was done, for the user.
-pub fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
+pub(crate) fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
     let dir = hooks_dir(repo)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("{}: cannot create the hooks folder", dir.display()))?;
@@ -107,7 +107,7 @@ pub fn install(repo: &Repository, force: bool, chain: bool) -> Result<String> {
 }
 
 /// Removes caulk's hook (and puts a chained one back); returns what was done.
-pub fn uninstall(repo: &Repository) -> Result<String> {
+pub(crate) fn uninstall(repo: &Repository) -> Result<String> {
     let dir = hooks_dir(repo)?;
     let hook = dir.join("pre-commit");
     if !hook.exists() {

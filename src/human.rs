@@ -3,7 +3,7 @@
 
 /// Parses `1048576`, `512K`, `10M`, `10MiB`, `1G`, `1GB` (units are powers of 1024: the
 /// `bytesize` crate would read `10M` and `1GB` as powers of 1000).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -22,7 +22,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// `1.5 MiB`, `340 B`: one decimal (indicatif's `HumanBytes` prints two, `1.50 MiB`).
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
@@ -39,7 +39,7 @@ pub fn human_bytes(n: u64) -> String {
 /// `2026-11-24T18:43:21+01:00` from a git time (or a JWT's `exp`, with offset 0). By hand
 /// rather than with jiff or time: those stop at year 9999 and at offsets under 26 hours, and the
 /// seconds and offsets printed here come from scanned input.
-pub fn iso8601(seconds: i64, offset_minutes: i32) -> String {
+pub(crate) fn iso8601(seconds: i64, offset_minutes: i32) -> String {
     let off = i64::from(offset_minutes);
     let secs = seconds + off * 60;
     let days = secs.div_euclid(86_400);

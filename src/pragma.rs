@@ -9,7 +9,7 @@ const CAULK: &[u8] = b"caulk:allow";
 const FOREIGN: &[&[u8]] = &[b"gitleaks:allow", b"pragma: allowlist secret"];
 
 /// Whether a source line holds any pragma.
-pub fn has_pragma(line: &[u8]) -> bool {
+pub(crate) fn has_pragma(line: &[u8]) -> bool {
     memchr::memmem::find(line, CAULK).is_some() || foreign_pragma(line).is_some()
 }
 
@@ -42,7 +42,7 @@ fn foreign_pragma(line: &[u8]) -> Option<&'static [u8]> {
 
 /// The pragma on a source line as written (`caulk:allow groq-api-key`, `gitleaks:allow`), for
 /// notices; `None` when it holds none.
-pub fn pragma_text(line: &[u8]) -> Option<String> {
+pub(crate) fn pragma_text(line: &[u8]) -> Option<String> {
     if let Some(ids) = caulk_rule_ids(line) {
         let mut text = String::from("caulk:allow");
         for id in ids {
@@ -55,7 +55,7 @@ pub fn pragma_text(line: &[u8]) -> Option<String> {
 }
 
 /// Whether a source line's pragma allows findings of `rule`.
-pub fn pragma_allows(line: &[u8], rule: &str) -> bool {
+pub(crate) fn pragma_allows(line: &[u8], rule: &str) -> bool {
     if foreign_pragma(line).is_some() {
         return true;
     }

@@ -12,12 +12,12 @@ use crate::config::Config;
 use crate::finding::Finding;
 
 /// The file of accepted fingerprints.
-pub const IGNORE_FILE: &str = ".caulkignore";
+pub(crate) const IGNORE_FILE: &str = ".caulkignore";
 
 /// Why a finding was not reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Reason {
+pub(crate) enum Reason {
     /// A pragma on its line.
     Inline,
     /// An allowlist of the configuration file.
@@ -30,7 +30,7 @@ pub enum Reason {
 
 /// A finding held back, with the reason.
 #[derive(Debug, Clone, Serialize)]
-pub struct Suppressed {
+pub(crate) struct Suppressed {
     /// Why.
     pub reason: Reason,
     /// Which entry: "allowlist: path `tests/**`", the file's name.
@@ -63,7 +63,7 @@ impl Counts {
 
 /// Fingerprints listed in `.caulkignore` files: one a line, `#` starts a comment.
 #[derive(Debug, Default)]
-pub struct IgnoreFile {
+pub(crate) struct IgnoreFile {
     fingerprints: HashSet<String>,
     /// The files read, for messages.
     pub sources: Vec<PathBuf>,
@@ -73,7 +73,7 @@ impl IgnoreFile {
     /// Reads `.caulkignore` in each of `dirs` that has one. A file that exists but cannot be
     /// read is an error: accepting nothing silently would block unexpectedly, accepting all
     /// would hide findings.
-    pub fn load(dirs: &[PathBuf]) -> anyhow::Result<IgnoreFile> {
+    pub(crate) fn load(dirs: &[PathBuf]) -> anyhow::Result<IgnoreFile> {
         let mut out = IgnoreFile::default();
         for dir in dirs {
             let path = dir.join(IGNORE_FILE);
@@ -101,7 +101,7 @@ impl IgnoreFile {
 }
 
 /// What may hold findings back (the baseline comes separately, after `--min-confidence`).
-pub struct Policy<'a> {
+pub(crate) struct Policy<'a> {
     /// `--no-inline-allow`: pragmas are ignored.
     pub no_inline: bool,
     /// The configuration file, for its allowlists.
@@ -112,14 +112,14 @@ pub struct Policy<'a> {
 
 /// The findings held back, each with its reason.
 #[derive(Debug, Default)]
-pub struct Held {
+pub(crate) struct Held {
     /// Each suppressed finding with its reason.
     pub findings: Vec<Suppressed>,
 }
 
 impl Held {
     /// How many findings each mechanism held back.
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for h in &self.findings {
             *match h.reason {
@@ -142,7 +142,7 @@ impl Held {
 
     /// Moves the findings that a pragma (unless `no_inline`), an allowlist or the ignore file
     /// accepts out of `findings`.
-    pub fn apply(&mut self, findings: &mut Vec<Finding>, policy: &Policy) {
+    pub(crate) fn apply(&mut self, findings: &mut Vec<Finding>, policy: &Policy) {
         findings.retain(|f| {
             let (reason, detail) = if !policy.no_inline && f.inline_allow {
                 (Reason::Inline, None)
@@ -159,7 +159,7 @@ impl Held {
     }
 
     /// Moves the findings whose fingerprint is in `baseline` out of `findings`.
-    pub fn apply_baseline(&mut self, findings: &mut Vec<Finding>, baseline: &Baseline) {
+    pub(crate) fn apply_baseline(&mut self, findings: &mut Vec<Finding>, baseline: &Baseline) {
         let name = baseline.path.display().to_string();
         findings.retain(|f| {
             if !baseline.contains(&f.fingerprint) {
@@ -173,7 +173,7 @@ impl Held {
 
 /// Where `.caulkignore` files are looked for: the current directory and the top of the git work
 /// tree it is in.
-pub fn ignore_dirs() -> Vec<PathBuf> {
+pub(crate) fn ignore_dirs() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from(".")];
     dirs.extend(crate::worktree::work_tree_top(Path::new(".")));
     dirs.dedup_by(|a, b| same_dir(a, b));

@@ -8,7 +8,7 @@ use git2::Repository;
 /// The top of the git work tree `from` is in (`None` outside one, or in a bare repository).
 /// Remembered per path: the configuration, the ignore file and the walker all ask, and each
 /// discovery opens the repository.
-pub fn work_tree_top(from: &Path) -> Option<PathBuf> {
+pub(crate) fn work_tree_top(from: &Path) -> Option<PathBuf> {
     static SEEN: std::sync::Mutex<Vec<(PathBuf, Option<PathBuf>)>> =
         std::sync::Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());

@@ -86,7 +86,7 @@ fn notice_text(n: &crate::summary::Notice) -> String {
 const FIX_WIDTH: usize = 88;
 
 /// Splits `text` into lines of at most `width` characters at spaces (a longer word stands alone).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {

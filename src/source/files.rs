@@ -24,7 +24,7 @@ use caulk_engine::engine::Engine;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
-pub struct FileOptions {
+pub(crate) struct FileOptions {
     /// Files and directories to scan; `-` is standard input.
     pub paths: Vec<PathBuf>,
     /// Scan files that `.gitignore`/`.ignore` would skip.
@@ -112,7 +112,7 @@ fn display_path(p: &Path) -> String {
 }
 
 /// Scans the paths of `opts` with `engine`.
-pub fn scan(engine: &Engine, opts: &FileOptions) -> ScanResult {
+pub(crate) fn scan(engine: &Engine, opts: &FileOptions) -> ScanResult {
     let started = Instant::now();
     let shared = Shared::default();
     let mut roots = Vec::new();

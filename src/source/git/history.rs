@@ -30,7 +30,7 @@ struct FirstSeen {
 }
 
 /// Scans the blobs that the selected commits brought, each once.
-pub fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
+pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let started = Instant::now();
     let repo = open_repo()?;
     let Selection {

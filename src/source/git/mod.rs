@@ -18,7 +18,7 @@ mod repo;
 mod select;
 mod staged;
 
-pub use history::history;
-pub use repo::open_repo;
-pub use select::{HistoryOptions, Push, parse_push_lines};
-pub use staged::{StagedOptions, staged};
+pub(crate) use history::history;
+pub(crate) use repo::open_repo;
+pub(crate) use select::{HistoryOptions, Push, parse_push_lines};
+pub(crate) use staged::{StagedOptions, staged};

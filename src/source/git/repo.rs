@@ -12,7 +12,7 @@ use crate::summary::ScanResult;
 
 /// Opens the repository around the current directory (honouring `GIT_DIR` and friends, as a
 /// hook must).
-pub fn open_repo() -> Result<Repository> {
+pub(crate) fn open_repo() -> Result<Repository> {
     // Objects are addressed by their hash already; re-hashing every object read costs a fifth
     // of a history scan and of a hook's run.
     git2::opts::strict_hash_verification(false);

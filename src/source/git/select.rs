@@ -11,7 +11,7 @@ use crate::finding::CommitInfo;
 
 /// Options of `caulk history`.
 #[derive(Debug, Clone, Default)]
-pub struct HistoryOptions {
+pub(crate) struct HistoryOptions {
     /// A revision range (`origin/main..HEAD`) or a single revision; `HEAD` when absent.
     pub range: Option<String>,
     /// Walk every ref, not only `HEAD`.
@@ -35,7 +35,7 @@ pub struct HistoryOptions {
 /// The refs a `git push` updates, as its pre-push hook learns them: `caulk pre-push` scans the
 /// commits they send and nothing else.
 #[derive(Debug, Clone, Default)]
-pub struct Push {
+pub(crate) struct Push {
     /// The remote pushed to: its remote-tracking refs (`refs/remotes/NAME/*`) hold what it
     /// already has. `None`: every remote-tracking ref.
     pub remote: Option<String>,
@@ -47,7 +47,7 @@ pub struct Push {
 
 /// Reads git's pre-push input: one line per ref, `<local ref> SP <local sha> SP <remote ref> SP
 /// <remote sha>`; blank lines are skipped. Returns (local sha, remote sha) pairs.
-pub fn parse_push_lines(text: &str) -> Result<Vec<(String, String)>> {
+pub(crate) fn parse_push_lines(text: &str) -> Result<Vec<(String, String)>> {
     let hex = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {

@@ -21,7 +21,7 @@ use super::repo::{
 
 /// Options of `caulk staged`.
 #[derive(Debug, Clone)]
-pub struct StagedOptions {
+pub(crate) struct StagedOptions {
     /// Blobs larger than this are skipped (0: no limit).
     pub max_file_size: u64,
     /// The files to check, as named on the command line (relative to the current directory): the
@@ -37,7 +37,7 @@ pub struct StagedOptions {
 /// With `paths`, only those files are checked: one with staged changes by the lines the commit
 /// adds, one with nothing staged (what `pre-commit run --all-files` or `--files` hands over)
 /// whole, from the working tree, exactly as `caulk scan FILE` reads it.
-pub fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
+pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult> {
     let started = Instant::now();
     let repo = open_repo()?;
     let Some(top) = repo.workdir().filter(|_| !repo.is_bare()) else {
