@@ -1,8 +1,8 @@
 //! `--format github`: GitHub Actions workflow commands, an `::error` annotation per finding.
 
+use super::{Report, Style, headline, notice_text, summary_line};
+use crate::sanitize::escape;
 use std::io::{self, Write};
-
-use super::*;
 
 /// GitHub Actions workflow commands: an `::error` annotation per finding (on the file, line and
 /// column, secret redacted), then the summary as a plain line.

@@ -2,8 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::*;
-
+use super::Report;
+use crate::finding::Finding;
+use crate::summary::Summary;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -2,10 +2,10 @@
 
 use std::io::{self, Write};
 
+use super::{Report, headline};
+use crate::sanitize::escape;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-
-use super::*;
 
 /// JUnit XML: a test suite whose test cases are the findings (each a `<failure>`), the inputs
 /// that could not be read (each an `<error>`), or one passing case when the scan is clean, so a

@@ -1,8 +1,8 @@
 //! `--format markdown`: a CI job summary — verdict, table of findings, notices, summary line.
 
+use super::{Report, Style, notice_text, plural, summary_line};
+use crate::sanitize::escape;
 use std::io::{self, Write};
-
-use super::*;
 
 /// A Markdown report for a CI job summary (`$GITHUB_STEP_SUMMARY`): a heading with the verdict,
 /// a table of findings (rule, place, commit, redacted secret, what to do), then notices, unread

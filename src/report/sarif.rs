@@ -1,8 +1,8 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards.
 
+use super::{Report, SUPPRESSION_RULE, headline};
+use crate::finding::Finding;
 use std::io::{self, Write};
-
-use super::*;
 
 /// SARIF 2.1.0: every rule (with its remediation as help), every finding as a result with its
 /// region, the masked snippet and the fingerprint in `partialFingerprints`.

@@ -1,9 +1,9 @@
 //! `--format text`: one block per finding (place, rule, redacted secret, line, fix), notices,
 //! then the summary line; colour only when asked.
 
+use super::{FIX_WIDTH, Report, Style, notice_text, paint, summary_line, wrap};
+use crate::sanitize::escape;
 use std::io::{self, Write};
-
-use super::*;
 
 /// Human-readable report: one block per finding, then the summary.
 pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
