@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::baseline::{self, Baseline};
 use crate::cli::{
     Cli, Command, CommonArgs, Format, HistoryArgs, InitArgs, ListFormat, PrePushArgs, RulesArgs,
     ScanArgs, StagedArgs, StripArgs,
@@ -18,7 +17,8 @@ use crate::sanitize::escape;
 use crate::source::files::{self, FileOptions};
 use crate::source::git;
 use crate::summary::{BaselineSummary, ScanResult};
-use crate::suppress::{self, Policy};
+use crate::triage::baseline::{self, Baseline};
+use crate::triage::suppress::{self, Policy};
 use crate::worktree::work_tree_top;
 use caulk_engine::checks::Confidence;
 use caulk_engine::engine::Engine;
@@ -420,7 +420,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         }
     }
     if let Some(path) = &common.write_baseline {
-        let n = crate::baseline::write(path, &result.findings)?;
+        let n = crate::triage::baseline::write(path, &result.findings)?;
         if !common.quiet {
             let p = escape(&path.to_string_lossy()).into_owned();
             eprintln!(

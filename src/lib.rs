@@ -2,13 +2,11 @@
 //!
 //! Data flows one way: sources ([`source`]: files, stdin, git) → decoders ([`decode`]) → the scan
 //! loop ([`scan`]) → the engine (the `caulk-engine` crate: rules, prefilter, regexes, noise
-//! filters, structure checks) → findings ([`finding`]) → triage ([`suppress`], [`baseline`]) →
+//! filters, structure checks) → findings ([`finding`]) → triage ([`triage`]: pragmas, allowlists, the ignore file, the baseline, the range audit) →
 //! reporters ([`report`]), all reading one result ([`summary`]). [`app`] wires the layers for
 //! the command line.
 
 pub mod app;
-pub(crate) mod audit;
-pub(crate) mod baseline;
 pub mod cli;
 pub(crate) mod config;
 pub mod decode;
@@ -24,5 +22,5 @@ pub mod scan;
 pub(crate) mod source;
 pub mod strip;
 pub mod summary;
-pub(crate) mod suppress;
+pub(crate) mod triage;
 pub(crate) mod worktree;

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::baseline::Coverage;
 use crate::finding::Finding;
+use crate::triage::baseline::Coverage;
 
 /// Counts for the report's summary.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -56,7 +56,7 @@ pub struct Summary {
     /// attachments): not text, so not scanned. Text under such a MIME type (SVG) is scanned.
     pub notebook_binary_outputs: u64,
     /// Findings held back on purpose, by mechanism (never silently: see `--show-suppressed`).
-    pub suppressed: crate::suppress::Counts,
+    pub suppressed: crate::triage::suppress::Counts,
     /// Suppressions the scanned range adds (`caulk history RANGE`), for the reviewer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<Notice>,
@@ -83,7 +83,7 @@ pub struct BaselineSummary {
     /// Its entries (before any pruning).
     pub entries: usize,
     /// Entries whose finding no longer occurs where the scan looked: fixed, or moved.
-    pub stale: Vec<crate::baseline::Entry>,
+    pub stale: Vec<crate::triage::baseline::Entry>,
     /// `--prune-baseline` removed the stale entries from the file.
     pub pruned: bool,
 }

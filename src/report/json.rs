@@ -14,7 +14,7 @@ struct JsonReport<'a> {
     summary: &'a Summary,
     errors: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppressed: Option<&'a [crate::suppress::Suppressed]>,
+    suppressed: Option<&'a [crate::triage::suppress::Suppressed]>,
 }
 
 /// The JSON report: `{version, findings, summary, errors}`, plus `suppressed` when asked;

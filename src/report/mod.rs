@@ -25,7 +25,7 @@ pub(crate) struct Report<'a> {
     /// The rules that ran (SARIF lists them).
     pub rules: &'a [caulk_engine::rules::Rule],
     /// The findings held back, with `--show-suppressed` (JSON and SARIF list them).
-    pub suppressed: Option<&'a [crate::suppress::Suppressed]>,
+    pub suppressed: Option<&'a [crate::triage::suppress::Suppressed]>,
     /// Emit ANSI colour (text only).
     pub color: bool,
 }

@@ -77,7 +77,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     for h in suppressed.unwrap_or_default() {
         let mut r = result_of(&h.finding);
         let kind = match h.reason {
-            crate::suppress::Reason::Inline => "inSource",
+            crate::triage::suppress::Reason::Inline => "inSource",
             _ => "external",
         };
         let reason = serde_json::to_value(h.reason).unwrap_or_default();

@@ -14,12 +14,12 @@ use std::time::Instant;
 use ignore::{WalkBuilder, WalkState};
 
 use super::io_reason;
-use crate::baseline::Coverage;
 use crate::decode::Input;
 use crate::decode::text;
 use crate::finding::Provenance;
 use crate::scan::scan_input;
 use crate::summary::{ScanResult, Tally, Unread};
+use crate::triage::baseline::Coverage;
 use caulk_engine::engine::Engine;
 
 /// What to scan and how.

@@ -9,11 +9,11 @@ use anyhow::{Result, anyhow};
 use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
-use crate::audit;
 use crate::decode::Input;
 use crate::finding::{CommitInfo, Provenance};
 use crate::scan;
 use crate::summary::{ScanResult, Summary, Unread};
+use crate::triage::audit;
 use caulk_engine::engine::Engine;
 
 use super::progress::Progress;
@@ -275,7 +275,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     } else if !result.summary.shallow {
         // The whole history was read: a baseline entry nothing matched is stale. (A shallow
         // clone's history stops at its graft: what lay before it was not read.)
-        result.coverage = crate::baseline::Coverage::All;
+        result.coverage = crate::triage::baseline::Coverage::All;
     }
     finish(&mut result, started);
     Ok(result)

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::triage::baseline::Baseline;
 
 /// The file of accepted fingerprints.
 pub(crate) const IGNORE_FILE: &str = ".caulkignore";
@@ -204,9 +204,9 @@ pub(crate) struct Triaged {
     /// Every finding held back, with its reason.
     pub held: Held,
     /// Baseline entries to keep.
-    pub keep: Vec<crate::baseline::Entry>,
+    pub keep: Vec<crate::triage::baseline::Entry>,
     /// Baseline entries this scan could have seen but did not.
-    pub stale: Vec<crate::baseline::Entry>,
+    pub stale: Vec<crate::triage::baseline::Entry>,
 }
 
 /// Triage in one place, before any reporter runs: pragmas, allowlists and the ignore file, then
@@ -215,7 +215,7 @@ pub(crate) struct Triaged {
 pub(crate) fn triage(
     findings: &mut Vec<Finding>,
     t: &Triage,
-    coverage: &crate::baseline::Coverage,
+    coverage: &crate::triage::baseline::Coverage,
     rule_ran: impl Fn(&str) -> bool,
 ) -> Triaged {
     let seen: HashSet<String> = findings.iter().map(|f| f.fingerprint.clone()).collect();

@@ -24,7 +24,7 @@ pub(crate) enum Watched {
 pub(crate) fn watched(path: &str, watch: &[String]) -> Option<Watched> {
     let base = path.rsplit('/').next().unwrap_or(path);
     if crate::config::NAMES.contains(&base)
-        || base == crate::suppress::IGNORE_FILE
+        || base == crate::triage::suppress::IGNORE_FILE
         || watch.iter().any(|w| w == path)
     {
         Some(Watched::Policy)
