@@ -102,6 +102,19 @@ pub struct NotebookInfo {
     pub field: String,
 }
 
+impl From<&crate::decode::notebook::Place<'_>> for NotebookInfo {
+    /// The owned coordinates of a place in a notebook, for a finding.
+    fn from(p: &crate::decode::notebook::Place<'_>) -> NotebookInfo {
+        NotebookInfo {
+            cell: p.cell,
+            cell_type: p.cell_type.map(str::to_string),
+            output: p.output,
+            output_type: p.output_type.map(str::to_string),
+            field: p.field.to_string(),
+        }
+    }
+}
+
 impl NotebookInfo {
     /// Whether the text stands in an output (which `caulk strip` removes).
     pub fn in_output(&self) -> bool {

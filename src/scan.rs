@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::decode::{self, Input, Origin, Segment, Sink, k8s};
-use crate::finding::{self, Finding, LineIndex, Locator, Provenance};
+use crate::finding::{self, Finding, LineIndex, Locator, NotebookInfo, Provenance};
 use crate::summary::{Scanned, Tally};
 use caulk_engine::engine::Engine;
 
@@ -91,7 +91,7 @@ impl Sink for Collect<'_> {
                     lines,
                     file_offset: &file_offset,
                 },
-                Some(nb.place.info()),
+                Some(NotebookInfo::from(&nb.place)),
             ),
             Origin::K8sSecret { .. } => (
                 Locator::Mapped {

@@ -25,8 +25,6 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::finding::NotebookInfo;
-
 /// Decoded bytes between two anchors of a segment's offset map: finding a file offset decodes at
 /// most this much JSON again. (Small in unit tests, so that they cross many anchors.)
 #[cfg(not(test))]
@@ -48,7 +46,7 @@ pub struct Segment<'a> {
 }
 
 /// Where in the notebook a segment stands, borrowed from the cell being read; the owned
-/// [`NotebookInfo`] is made only for a finding.
+/// `finding::NotebookInfo` is made from it only for a finding.
 #[derive(Debug, Clone)]
 pub struct Place<'a> {
     /// 0-based cell index; `None` for the notebook's (or a worksheet's) metadata.
@@ -61,19 +59,6 @@ pub struct Place<'a> {
     pub output_type: Option<&'a str>,
     /// The part: `source`, `metadata`, a stream name, a MIME type, …
     pub field: Cow<'a, str>,
-}
-
-impl Place<'_> {
-    /// The owned coordinates a finding carries.
-    pub fn info(&self) -> NotebookInfo {
-        NotebookInfo {
-            cell: self.cell,
-            cell_type: self.cell_type.map(str::to_string),
-            output: self.output,
-            output_type: self.output_type.map(str::to_string),
-            field: self.field.to_string(),
-        }
-    }
 }
 
 /// A place where the map from decoded bytes to file bytes is known.
@@ -1043,6 +1028,7 @@ impl<'de> Visitor<'de> for Items<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::NotebookInfo;
 
     /// A segment as the tests look at it: its text, place, and the file offset of every byte.
     struct Seg {
@@ -1062,7 +1048,7 @@ mod tests {
         let read = for_each_segment(file.as_bytes(), &mut |s| {
             segs.push(Seg {
                 text: s.text.clone(),
-                info: s.place.info(),
+                info: NotebookInfo::from(&s.place),
                 offsets: (0..s.text.len()).map(|d| s.file_offset(d)).collect(),
             })
         })?;
