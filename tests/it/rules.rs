@@ -1,7 +1,7 @@
 //! Every built-in rule proves itself: its examples yield exactly their secrets and its negative
 //! examples stay quiet, through the whole engine (prefilter and filters included).
 
-use crate::util::caulk;
+use crate::util::{caulk, run_report, write_tree};
 use caulk_engine::rules::Ruleset;
 use predicates::prelude::*;
 
@@ -62,4 +62,43 @@ fn every_rule_file_is_embedded() {
         .collect();
     embedded.sort();
     assert_eq!(on_disk, embedded);
+}
+
+/// A committed `.env` reports every secret in it (not only the first), and a provider token
+/// there is one finding carrying both fixes, not two findings masked two ways.
+#[test]
+fn a_dotenv_file_reports_every_secret_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            ".env",
+            format!(
+                "DB_PASSWORD=Zqumpm-8hsE8JNpj\nSERVICE_TOKEN=nX1fkkjbd93oQGXy9KTUMAFGrM14gENAsIrs\nHF_TOKEN=hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry\nSMTP_SECRET=q8R2vLx0Tz5WmN3k\n"
+            )
+            .as_bytes(),
+        )],
+    );
+    let (code, report, _) = run_report(dir.path(), &["scan", "."]);
+    assert_eq!(code, 1);
+    let got: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["rule_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "dotenv-file"),
+            (2, "dotenv-file"),
+            (3, "huggingface-token"),
+            (4, "dotenv-file")
+        ]
+    );
+    let hf = &report["findings"][2]["remediation"];
+    assert!(
+        hf.as_str().unwrap().contains("git rm --cached .env"),
+        "{hf}"
+    );
 }

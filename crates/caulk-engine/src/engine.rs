@@ -33,6 +33,9 @@ pub struct Match {
     pub end: usize,
     /// How sure the match is (structure checks decide it where the rule has one).
     pub confidence: Confidence,
+    /// A file rule (one with a `path`) that found the same secret: one finding, which carries
+    /// that rule's fix too (a token in a committed `.env` is one finding, not two).
+    pub also: Option<usize>,
 }
 
 /// A rule's regex and allowlist, compiled.
@@ -209,6 +212,7 @@ impl Engine {
             }
         }
         self.yield_generic(&mut out);
+        self.merge_file_rules(&mut out);
         out.sort_by_key(|m| (m.start, m.end, m.rule));
         let rules = &self.rules;
         let mut firsts = Vec::new();
@@ -241,6 +245,42 @@ impl Engine {
             }
             // Two generic rules on the same span: report it once.
             !specific.overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
+        });
+    }
+}
+
+impl Engine {
+    /// One finding per secret: a file rule's match (a `.env`, a key file) that overlaps a
+    /// provider rule's match is dropped, and the provider's match carries the file rule's index,
+    /// so its finding names both fixes (rotate the token; untrack the file).
+    fn merge_file_rules(&self, out: &mut Vec<Match>) {
+        let rules = &self.rules;
+        let is_file = |m: &Match| rules[m.rule].path.is_some();
+        if !out.iter().any(is_file) {
+            return;
+        }
+        let provider = Spans::new(out.iter().map(|m| match is_file(m) {
+            true => (0, 0), // an empty span overlaps nothing
+            false => (m.start, m.end),
+        }));
+        let mut merged: Vec<(usize, usize)> = Vec::new(); // (provider match, file rule)
+        let mut keep = vec![true; out.len()];
+        for (i, m) in out.iter().enumerate() {
+            if !is_file(m) {
+                continue;
+            }
+            for (_, _, j) in provider.overlapping(m.start, m.end) {
+                keep[i] = false;
+                merged.push((j, m.rule));
+            }
+        }
+        for (j, rule) in merged {
+            out[j].also.get_or_insert(rule);
+        }
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            keep[i - 1]
         });
     }
 }
@@ -304,6 +344,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
                 start: base + start,
                 end: base + end,
                 confidence,
+                also: None,
             });
         }
     };
@@ -526,13 +567,15 @@ negative_examples = ["x"]
                     rule: 0,
                     start: 7,
                     end: 18,
-                    confidence: Confidence::Medium
+                    confidence: Confidence::Medium,
+                    also: None,
                 },
                 Match {
                     rule: 1,
                     start: 30,
                     end: 38,
-                    confidence: Confidence::Low
+                    confidence: Confidence::Low,
+                    also: None,
                 }
             ]
         );
@@ -572,7 +615,8 @@ negative_examples = ["x"]
                 rule: 1,
                 start: 8,
                 end: 16,
-                confidence: Confidence::Low
+                confidence: Confidence::Low,
+                also: None,
             }]
         );
     }
