@@ -73,10 +73,7 @@ fn a_dotenv_file_reports_every_secret_once() {
         dir.path(),
         &[(
             ".env",
-            format!(
-                "DB_PASSWORD=Zqumpm-8hsE8JNpj\nSERVICE_TOKEN=nX1fkkjbd93oQGXy9KTUMAFGrM14gENAsIrs\nHF_TOKEN=hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry\nSMTP_SECRET=q8R2vLx0Tz5WmN3k\n"
-            )
-            .as_bytes(),
+            "DB_PASSWORD=Zqumpm-8hsE8JNpj\nSERVICE_TOKEN=nX1fkkjbd93oQGXy9KTUMAFGrM14gENAsIrs\nHF_TOKEN=hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry\nSMTP_SECRET=q8R2vLx0Tz5WmN3k\n".as_bytes(),
         )],
     );
     let (code, report, _) = run_report(dir.path(), &["scan", "."]);
