@@ -162,21 +162,46 @@ pub fn is_test_path(path: &Path) -> bool {
     false
 }
 
-/// Findings in test code say so: keys made for a test suite are reported, not hidden, but a
-/// reviewer should know where they stand.
-fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
-    if !findings.is_empty() && is_test_path(path) {
-        for f in findings {
-            f.note.get_or_insert_with(|| {
-                "in test code: likely a fixture; rotate it if it is real".to_string()
-            });
+/// Whether a path (relative to what was scanned) is documentation: a Markdown, reStructuredText
+/// or AsciiDoc file, or anything under a `docs/` folder.
+pub fn is_doc_path(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("md" | "mdx" | "rst" | "adoc")) {
+        return true;
+    }
+    let mut parts = path.components().peekable();
+    while let Some(c) = parts.next() {
+        let part = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        if parts.peek().is_some() && matches!(part.as_str(), "docs" | "doc" | "documentation") {
+            return true;
         }
+    }
+    false
+}
+
+/// Findings in test code and documentation say so: keys made for a test suite or written as an
+/// example are reported, not hidden, but a reviewer should know where they stand.
+fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    let note = if is_test_path(path) {
+        "in test code: likely a fixture; rotate it if it is real"
+    } else if is_doc_path(path) {
+        "in documentation: likely an example; rotate it if it is real"
+    } else {
+        return;
+    };
+    for f in findings {
+        f.note.get_or_insert_with(|| note.to_string());
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_test_path;
+    use super::{is_doc_path, is_test_path};
     use std::path::Path;
 
     #[test]
@@ -204,6 +229,28 @@ mod tests {
         }
         for p in no {
             assert!(!is_test_path(Path::new(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn doc_paths_table() {
+        for p in [
+            "README.md",
+            "docs/setup.txt",
+            "a/doc/conf.py",
+            "guide.rst",
+            "x.adoc",
+        ] {
+            assert!(is_doc_path(Path::new(p)), "{p}");
+        }
+        for p in [
+            "src/app.py",
+            "docs",
+            "documentary.py",
+            "notebooks/x.ipynb",
+            "md.py",
+        ] {
+            assert!(!is_doc_path(Path::new(p)), "{p}");
         }
     }
 }

@@ -99,3 +99,71 @@ fn a_dotenv_file_reports_every_secret_once() {
         "{hf}"
     );
 }
+
+/// A password hash is not a credential to rotate, a vendor's documented example key is never
+/// valid, and a redacted key is gone: none is reported (Jupyter's `sha1:`/`argon2:` password
+/// used to fire as a password).
+#[test]
+fn password_hashes_doc_examples_and_redactions_are_not_reported() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let text = concat!(
+        "c.NotebookApp.password = u\"sha1:6c2164fd9c8f:1e8dbbd6bbb7e8d3bd5ab4b1a7e7f9a2a5c5d2e1\"\n",
+        "c.ServerApp.password = 'argon2:$argon2id$v=19$m=10240,t=10,p=8$x5kDvJIdQ6F3iN8GbqQX3A$Kmeq0uHI3dpb3ZpwI/wbGtzpw0RRsAMw8pCGXPyGl1Y'\n",
+        "password_hash = \"$2b$12$KIXQJHn8S5r4GZ1v9uq3eOqWc6l9sT0p3f2oQ7c4jZ5yH1vGkXc1e\"\n",
+        "root_password = '$6$rounds=5000$saltsalt$Hk3Ybq0d9fJ1O2rU4o6e8Rj1u7Zp0xQ3tC5vB8nM2aS4dF6gH9jK1lZ3xC5vB7nM9qW2eR4tY6uI8oP0aS'\n",
+        "DJANGO_PASSWORD = \"pbkdf2_sha256$600000$Q9eZb3r1k2Xv$Jp7Yk1tFz0nH3oR6uW2cA9sD4fG8hL5mB1vN7qE3xT0=\"\n",
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+        "firebase = {\"apiKey\": \"AIzaSyDOCAbC123dEf456GhI789jKl01-MnO\"}\n",
+        "OPENAI_API_KEY = \"sk-proj-********************************************************************************\"\n",
+        "HF_TOKEN = \"hf_##################################\"\n",
+    );
+    write_tree(dir.path(), &[("jupyter_server_config.py", text.as_bytes())]);
+    let (code, report, _) = run_report(dir.path(), &["scan", "."]);
+    assert_eq!(
+        (code, report["findings"].as_array().map(Vec::len)),
+        (0, Some(0)),
+        "{report:#}"
+    );
+}
+
+/// A credential-shaped value in documentation is reported, marked as a likely example.
+#[test]
+fn a_key_in_documentation_is_marked_as_an_example() {
+    let dir = tempfile::TempDir::new().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "README.md",
+                b"export HF_TOKEN=hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry\n",
+            ),
+            (
+                "src/app.py",
+                b"T = 'hf_XyHTcsIrg4yv2EK804flfh8oEk112g4zry'\n",
+            ),
+        ],
+    );
+    let (code, report, _) = run_report(dir.path(), &["scan", "."]);
+    assert_eq!(code, 1);
+    let notes: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["note"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "README.md",
+                "in documentation: likely an example; rotate it if it is real"
+            ),
+            ("src/app.py", "")
+        ]
+    );
+}

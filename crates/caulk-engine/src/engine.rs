@@ -444,7 +444,11 @@ fn keep(rule: &Rule, c: &Compiled, secret: &[u8]) -> bool {
     {
         return false;
     }
-    if filters::looks_fake(secret) {
+    if filters::looks_fake(secret)
+        || filters::is_redacted(secret)
+        || filters::is_doc_example(secret)
+        || filters::is_password_hash(secret)
+    {
         return false;
     }
     if c.allow.iter().any(|r| r.is_match(secret)) {
