@@ -167,3 +167,28 @@ fn a_key_in_documentation_is_marked_as_an_example() {
         ]
     );
 }
+
+/// A W&B key under a nested `wandb:` block of a Hydra config is found at medium confidence, so
+/// `--min-confidence medium` keeps it (it used to hit only a low-confidence generic rule).
+#[test]
+fn a_wandb_key_in_a_nested_hydra_block_survives_min_confidence_medium() {
+    let dir = tempfile::TempDir::new().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "conf/config.yaml",
+            b"defaults:\n  - model: llama\nlogger:\n  wandb:\n    project: sft\n    api_key: 3f9a1c0e7b2d48e6a5f1c3b9d7e2a4f6c8b0d1e3\n",
+        )],
+    );
+    let (code, report, _) = run_report(dir.path(), &["scan", ".", "--min-confidence", "medium"]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = &report["findings"][0];
+    assert_eq!(
+        (
+            f["rule_id"].as_str(),
+            f["confidence"].as_str(),
+            f["line"].as_u64()
+        ),
+        (Some("wandb-api-key-context"), Some("medium"), Some(6))
+    );
+}
