@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::decode::encoded::Encoding;
 use crate::decode::{self, Input, Origin, Segment, Sink, k8s};
 use crate::finding::{self, Finding, LineIndex, Locator, NotebookInfo, Provenance};
 use crate::summary::{Scanned, Tally};
@@ -75,33 +76,20 @@ impl Sink for Collect<'_> {
         let input = self.input;
         let lines = self.lines.get_or_init(|| LineIndex::new(input));
         let file_offset = |d: usize| seg.input_offset(d);
-        let (loc, info) = match &seg.origin {
-            Origin::Whole => (Locator::Text, None),
-            Origin::Strings(_) => (
-                Locator::Strings {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                None,
-            ),
-            Origin::Notebook(nb) => (
-                Locator::Mapped {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                Some(NotebookInfo::from(&nb.place)),
-            ),
-            Origin::K8sSecret { .. } => (
-                Locator::Mapped {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                None,
-            ),
+        let loc = match &seg.origin {
+            Origin::Whole => Locator::Text,
+            Origin::Strings(_) => Locator::Strings {
+                file: input,
+                lines,
+                file_offset: &file_offset,
+            },
+            Origin::Notebook(_) | Origin::Decoded { .. } => Locator::Mapped {
+                file: input,
+                lines,
+                file_offset: &file_offset,
+            },
         };
+        let info = seg.notebook().map(|nb| NotebookInfo::from(&nb.place));
         let mut found = finding::findings(
             self.engine,
             seg.text,
@@ -110,10 +98,30 @@ impl Sink for Collect<'_> {
             info.as_ref(),
             &loc,
         );
-        if let Origin::K8sSecret { .. } = seg.origin {
+        if let Origin::Decoded { run, .. } = &seg.origin {
+            // A secret that stands as it is in the encoded run was found there already (a
+            // token between percent escapes).
+            found.retain(|f| memchr::memmem::find(run, f.raw_secret.as_bytes()).is_none());
+        }
+        let encodings = seg.encodings();
+        if let Some((&inner, outer)) = encodings.split_first() {
+            // `(base64-decoded)`, or `(base64-decoded, inside base64)` two levels down.
+            let mut note = inner.snippet_note().trim_end_matches(')').to_string();
+            for e in outer {
+                note.push_str(", inside ");
+                note.push_str(
+                    e.snippet_note()
+                        .trim_start_matches(" (")
+                        .trim_end_matches(')'),
+                );
+            }
+            note.push(')');
+            let k8s = encodings.contains(&Encoding::K8sSecret);
             for f in &mut found {
-                f.snippet.push_str(k8s::SNIPPET_NOTE);
-                f.remediation.push_str(k8s::FIX);
+                f.snippet.push_str(&note);
+                if k8s {
+                    f.remediation.push_str(k8s::FIX);
+                }
             }
         }
         self.findings.append(&mut found);

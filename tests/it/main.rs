@@ -22,6 +22,8 @@ mod cli;
 mod color;
 /// The configuration file: discovery, strictness, custom rules, allowlists, scan defaults.
 mod config;
+/// Base64 and percent-encoded secrets, two levels deep, pointed at in the encoded text.
+mod encoded;
 /// UTF-16, BOM, CR and CRLF text with editor positions.
 mod encodings;
 /// Control characters and bidirectional text escaped everywhere; issue 13's small cases.

@@ -531,7 +531,7 @@ fn control_characters_in_file_names_are_escaped() {
 }
 
 #[test]
-fn kubernetes_secret_data_is_decoded_and_pointed_at() {
+fn kubernetes_secret_data_and_other_base64_is_decoded_and_pointed_at() {
     let dir = TempDir::new().unwrap();
     let encoded = "aGZfb0NDeEtydklXY0NRTkp5TXNoaFNldmdWYVBLdnNMcmdPUQ=="; // base64 of HF_KEY
     let manifest = format!(
@@ -557,20 +557,38 @@ fn kubernetes_secret_data_is_decoded_and_pointed_at() {
         .iter()
         .filter(|f| f["rule_id"] == "huggingface-token")
         .collect();
-    assert_eq!(hf.len(), 1, "decoded only inside a Secret");
+    // Base64 is decoded wherever it stands (issue 15); a Secret's value says so and carries the
+    // Secret's fix.
+    let at: Vec<_> = hf
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["snippet"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("(base64-decoded from a Kubernetes Secret)"),
+                f["remediation"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Sealed Secrets"),
+            )
+        })
+        .collect();
     assert_eq!(
-        (
-            hf[0]["path"].as_str(),
-            hf[0]["line"].as_u64(),
-            hf[0]["column"].as_u64()
-        ),
-        (Some("secret.yaml"), Some(6), Some(13))
+        at,
+        [
+            ("plain.yaml", 6, 13, false, false),
+            ("secret.yaml", 6, 13, true, true)
+        ]
     );
     assert!(
         hf[0]["snippet"]
             .as_str()
             .unwrap()
-            .contains("base64-decoded")
+            .ends_with("(base64-decoded)")
     );
     assert!(
         !output_text(
