@@ -192,3 +192,23 @@ fn a_wandb_key_in_a_nested_hydra_block_survives_min_confidence_medium() {
         (Some("wandb-api-key-context"), Some("medium"), Some(6))
     );
 }
+
+/// Start-up stays in milliseconds however large the pack grows: a rule's regex compiles only when
+/// one of its keywords hits, so every rule has keywords unless it runs by path (a sensitive file
+/// judged by its name), and no keyword is so short that it hits everywhere.
+#[test]
+fn every_rule_has_keywords_unless_it_runs_by_path() {
+    let set = Ruleset::builtin_with_examples().unwrap();
+    let mut bad = Vec::new();
+    for rule in &set.rules {
+        if rule.path.is_none() && rule.keywords.is_empty() {
+            bad.push(format!("{}: no keyword", rule.id));
+        }
+        for k in &rule.keywords {
+            if k.len() < 3 {
+                bad.push(format!("{}: keyword {k:?} is shorter than 3 bytes", rule.id));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
