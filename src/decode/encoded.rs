@@ -61,8 +61,20 @@ pub(crate) type OnRun<'a> = dyn FnMut(usize, usize, Encoding, &[u8]) + 'a;
 
 /// Whether `b` may stand in a base64 or base64url run.
 fn base64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    BASE64[usize::from(b)]
 }
+
+/// [`base64_byte`] as a table: one load per byte over every text input.
+static BASE64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
 
 /// Whether decoded bytes are text a secret could stand in: UTF-8 without control bytes other
 /// than tab and line breaks.
@@ -83,6 +95,16 @@ pub(crate) fn runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
 fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
     let mut i = 0;
     while i < text.len() && *budget > 0 {
+        // A run of MIN_BASE64 that starts in `i..i + MIN_BASE64` covers byte
+        // `i + MIN_BASE64 - 1`: when that byte cannot stand in a run, skip them all.
+        match text.get(i + MIN_BASE64 - 1) {
+            None => return,
+            Some(&b) if !base64_byte(b) => {
+                i += MIN_BASE64;
+                continue;
+            }
+            Some(_) => {}
+        }
         if !base64_byte(text[i]) {
             i += 1;
             continue;
