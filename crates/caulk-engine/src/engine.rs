@@ -238,6 +238,12 @@ impl Engine {
                 .map(|m| (m.start, m.end)),
         );
         let rules = &self.rules;
+        // Two generic rules on the same span: the surer one speaks (a verified JWT rather than
+        // a `token = …` assignment).
+        out.sort_by_key(|m| {
+            let r = &rules[m.rule];
+            (m.start, m.end, std::cmp::Reverse(m.confidence), r.validate.is_none(), m.rule)
+        });
         let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
             if !rules[m.rule].generic {
