@@ -206,7 +206,10 @@ fn every_rule_has_keywords_unless_it_runs_by_path() {
         }
         for k in &rule.keywords {
             if k.len() < 3 {
-                bad.push(format!("{}: keyword {k:?} is shorter than 3 bytes", rule.id));
+                bad.push(format!(
+                    "{}: keyword {k:?} is shorter than 3 bytes",
+                    rule.id
+                ));
             }
         }
     }

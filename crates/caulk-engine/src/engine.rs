@@ -47,10 +47,22 @@ pub struct Compiled {
     stopwords: Vec<Vec<u8>>,
 }
 
+/// Bytes searched with the quick-to-build keyword automaton before the fast one is built.
+const DFA_AFTER: usize = 4 << 20;
+
 /// The prefilter and the lazily compiled rules.
 pub struct Engine {
     rules: Vec<Rule>,
-    prefilter: AhoCorasick,
+    /// The keywords, lowercased; the prefilter's patterns.
+    patterns: Vec<String>,
+    /// The prefilter, built at first use as a contiguous NFA (quick to build: a hook that scans
+    /// a few files pays a millisecond) ...
+    nfa: OnceLock<AhoCorasick>,
+    /// ... and, once [`DFA_AFTER`] bytes were searched, as a DFA (slower to build, faster to
+    /// search: a scan of a repository amortizes it). Both find the same keywords.
+    dfa: OnceLock<AhoCorasick>,
+    /// Bytes searched so far.
+    searched: std::sync::atomic::AtomicUsize,
     /// For each prefilter pattern, the rules that listed it (or, in a leftmost-longest search,
     /// a keyword inside it) as a keyword.
     pattern_rules: Vec<Vec<usize>>,
@@ -60,11 +72,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds the prefilter; compiles no regex.
+    /// Indexes the keywords; builds no automaton and compiles no regex (start-up stays in
+    /// milliseconds however large the pack).
     pub fn new(set: Ruleset) -> Engine {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut path_rules = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (idx, rule) in set.rules.iter().enumerate() {
             if rule.path.is_some() {
                 path_rules.push((idx, OnceLock::new()));
@@ -72,13 +86,14 @@ impl Engine {
             }
             for kw in &rule.keywords {
                 let kw = kw.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == kw) {
-                    Some(p) => {
+                match index.get(&kw) {
+                    Some(&p) => {
                         if !pattern_rules[p].contains(&idx) {
                             pattern_rules[p].push(idx)
                         }
                     }
                     None => {
+                        index.insert(kw.clone(), patterns.len());
                         patterns.push(kw);
                         pattern_rules.push(vec![idx]);
                     }
@@ -86,11 +101,19 @@ impl Engine {
             }
         }
         // The search below reports, at each position where keywords start, only the longest;
-        // the keywords inside it are credited through `pattern_rules`.
+        // the keywords inside it are credited through `pattern_rules`. Which keywords stand
+        // inside which: each keyword's substrings of a keyword's length, looked up (not a test
+        // of every pair, which grows with the square of the pack).
         let direct = pattern_rules.clone();
+        let lengths: std::collections::BTreeSet<usize> = patterns.iter().map(String::len).collect();
         for (p, outer) in patterns.iter().enumerate() {
-            for (q, inner) in patterns.iter().enumerate() {
-                if p != q && outer.contains(inner.as_str()) {
+            let outer = outer.as_bytes();
+            for &len in lengths.range(..outer.len()) {
+                for inner in outer.windows(len) {
+                    let Some(&q) = std::str::from_utf8(inner).ok().and_then(|k| index.get(k))
+                    else {
+                        continue;
+                    };
                     for &r in &direct[q] {
                         if !pattern_rules[p].contains(&r) {
                             pattern_rules[p].push(r);
@@ -99,16 +122,13 @@ impl Engine {
                 }
             }
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .expect("keyword automaton");
         let compiled = set.rules.iter().map(|_| OnceLock::new()).collect();
         Engine {
             rules: set.rules,
-            prefilter,
+            patterns,
+            nfa: OnceLock::new(),
+            dfa: OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
             pattern_rules,
             compiled,
             path_rules,
@@ -134,6 +154,32 @@ impl Engine {
         (0..hits.len()).filter(|&i| !hits[i].is_empty()).collect()
     }
 
+    /// The keyword automaton for a search of `len` more bytes (see [`Engine::nfa`]).
+    fn prefilter(&self, len: usize) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa;
+        }
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(kind))
+                .build(&self.patterns)
+                .expect("keyword automaton")
+        };
+        let searched = self
+            .searched
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed)
+            + len;
+        if searched > DFA_AFTER {
+            self.dfa
+                .get_or_init(|| build(aho_corasick::AhoCorasickKind::DFA))
+        } else {
+            self.nfa
+                .get_or_init(|| build(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        }
+    }
+
     /// For each rule, the byte spans of its keywords in `text`.
     ///
     /// A leftmost-longest search, restarted one byte after the start of each match, finds the
@@ -147,12 +193,10 @@ impl Engine {
                 hits[r].push((m.start(), m.end()));
             }
         };
+        let prefilter = self.prefilter(text.len());
         let mut at = 0;
         while at < text.len() {
-            match self
-                .prefilter
-                .find(aho_corasick::Input::new(text).range(at..))
-            {
+            match prefilter.find(aho_corasick::Input::new(text).range(at..)) {
                 Some(m) => {
                     record(m);
                     at = m.start() + 1;
@@ -242,7 +286,13 @@ impl Engine {
         // a `token = …` assignment).
         out.sort_by_key(|m| {
             let r = &rules[m.rule];
-            (m.start, m.end, std::cmp::Reverse(m.confidence), r.validate.is_none(), m.rule)
+            (
+                m.start,
+                m.end,
+                std::cmp::Reverse(m.confidence),
+                r.validate.is_none(),
+                m.rule,
+            )
         });
         let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
