@@ -629,6 +629,7 @@ mod tests {
                 end: sa + a.len(),
                 confidence: caulk_engine::checks::Confidence::Medium,
                 also: None,
+                context: 0,
             },
             Match {
                 rule: 0,
@@ -636,6 +637,7 @@ mod tests {
                 end: sb + b.len(),
                 confidence: caulk_engine::checks::Confidence::Medium,
                 also: None,
+                context: 0,
             },
         ];
         let redacted = vec!["hf_*****hhZZ".to_string(), "hf_*****xxYY".to_string()];

@@ -189,6 +189,17 @@ pub fn is_doc_path(path: &Path) -> bool {
     false
 }
 
+/// Whether a finding's line is an example in code's documentation: a doctest line (`>>> `,
+/// `... `), or a line that says `Example`.
+fn is_doc_example_line(snippet: &str) -> bool {
+    let line = snippet.trim_start_matches('…').trim_start();
+    line.starts_with(">>> ")
+        || line.starts_with("... ")
+        || line.contains("Example")
+        || line.contains("example:")
+        || line.contains("e.g.")
+}
+
 /// Findings in test code and documentation say so: keys made for a test suite or written as an
 /// example are reported, not hidden, but a reviewer should know where they stand.
 fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
@@ -196,14 +207,21 @@ fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
         return;
     }
     let note = if is_test_path(path) {
-        "in test code: likely a fixture; rotate it if it is real"
+        Some("in test code: likely a fixture; rotate it if it is real")
     } else if is_doc_path(path) {
-        "in documentation: likely an example; rotate it if it is real"
+        Some("in documentation: likely an example; rotate it if it is real")
     } else {
-        return;
+        None
     };
     for f in findings {
-        f.note.get_or_insert_with(|| note.to_string());
+        let note = note.or_else(|| {
+            is_doc_example_line(&f.snippet).then_some(
+            "in a documentation example (a doctest or an `Example` line): rotate it if it is real",
+        )
+        });
+        if let Some(note) = note {
+            f.note.get_or_insert_with(|| note.to_string());
+        }
     }
 }
 

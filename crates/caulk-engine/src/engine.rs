@@ -36,6 +36,10 @@ pub struct Match {
     /// A file rule (one with a `path`) that found the same secret: one finding, which carries
     /// that rule's fix too (a token in a committed `.env` is one finding, not two).
     pub also: Option<usize>,
+    /// Bytes of the match around the secret: the words a rule matched (a provider's name, a
+    /// variable) beside the secret's shape. Of two rules that find the same secret, the one that
+    /// matched more context says more.
+    pub context: usize,
 }
 
 /// A rule's regex and allowlist, compiled.
@@ -270,37 +274,41 @@ impl Engine {
         Ok(out)
     }
 
-    /// Drops a generic rule's match whose span overlaps a provider rule's match: the provider
-    /// rule says more (its description and remediation are specific).
+    /// One finding per secret, whichever rules find it: a generic rule's match whose span
+    /// overlaps a provider rule's match is dropped (the provider rule's description and fix are
+    /// specific), and of matches on one span one speaks: a provider rule before a generic one,
+    /// then the surer (higher confidence, then a structure check: a verified JWT rather than
+    /// `token = …`), then the one that matched more context (a Yandex key beside `YC_`, rather
+    /// than any `secret_access_key`). File rules are merged afterwards
+    /// ([`Engine::merge_file_rules`]).
     fn yield_generic(&self, out: &mut Vec<Match>) {
-        if !out.iter().any(|m| self.rules[m.rule].generic) {
-            return;
-        }
-        let specific = Spans::new(
-            out.iter()
-                .filter(|m| !self.rules[m.rule].generic)
-                .map(|m| (m.start, m.end)),
-        );
         let rules = &self.rules;
-        // Two generic rules on the same span: the surer one speaks (a verified JWT rather than
-        // a `token = …` assignment).
         out.sort_by_key(|m| {
             let r = &rules[m.rule];
             (
                 m.start,
                 m.end,
+                r.generic,
                 std::cmp::Reverse(m.confidence),
                 r.validate.is_none(),
+                std::cmp::Reverse(m.context),
                 m.rule,
             )
         });
-        let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
+        let specific = Spans::new(out.iter().map(|m| match rules[m.rule].generic {
+            true => (0, 0), // an empty span overlaps nothing
+            false => (m.start, m.end),
+        }));
+        let mut seen: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
-            if !rules[m.rule].generic {
+            let r = &rules[m.rule];
+            if r.path.is_some() {
                 return true;
             }
-            // Two generic rules on the same span: report it once.
-            !specific.overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
+            if r.generic && specific.overlaps(m.start, m.end) {
+                return false;
+            }
+            seen.insert((m.start, m.end))
         });
     }
 }
@@ -387,7 +395,7 @@ impl Spans {
 /// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
 /// secrets that survive the filters.
 fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mut Vec<Match>) {
-    let mut push = |start: usize, end: usize| {
+    let mut push = |start: usize, end: usize, context: usize| {
         let secret = &hay[start..end];
         if start < end && keep(rule, c, secret) {
             let confidence = match rule.validate {
@@ -401,6 +409,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
                 end: base + end,
                 confidence,
                 also: None,
+                context,
             });
         }
     };
@@ -428,7 +437,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
                 at = whole.start() + 1;
                 continue;
             }
-            Some((start, end)) => push(start, end),
+            Some((start, end)) => push(start, end, whole.len() - (end - start)),
             None => {}
         }
         at = whole.end().max(whole.start() + 1);
@@ -629,6 +638,7 @@ negative_examples = ["x"]
                     end: 18,
                     confidence: Confidence::Medium,
                     also: None,
+                    context: 0,
                 },
                 Match {
                     rule: 1,
@@ -636,6 +646,7 @@ negative_examples = ["x"]
                     end: 38,
                     confidence: Confidence::Low,
                     also: None,
+                    context: 0,
                 }
             ]
         );
@@ -677,6 +688,7 @@ negative_examples = ["x"]
                 end: 16,
                 confidence: Confidence::Low,
                 also: None,
+                context: 0,
             }]
         );
     }
