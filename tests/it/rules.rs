@@ -1,7 +1,7 @@
 //! Every built-in rule proves itself: its examples yield exactly their secrets and its negative
 //! examples stay quiet, through the whole engine (prefilter and filters included).
 
-use crate::util::{caulk, run_report, write_tree};
+use crate::util::{caulk, notes, run_report, write_tree};
 use caulk_engine::rules::Ruleset;
 use predicates::prelude::*;
 
@@ -145,27 +145,19 @@ fn a_key_in_documentation_is_marked_as_an_example() {
     );
     let (code, report, _) = run_report(dir.path(), &["scan", "."]);
     assert_eq!(code, 1);
-    let notes: Vec<(&str, &str)> = report["findings"]
-        .as_array()
-        .unwrap()
+    let notes = notes(&report);
+    let want = [
+        (
+            "README.md",
+            "in documentation: likely an example; rotate it if it is real",
+        ),
+        ("src/app.py", ""),
+    ];
+    let want: Vec<(String, String)> = want
         .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap(),
-                f["note"].as_str().unwrap_or(""),
-            )
-        })
+        .map(|(p, n)| (p.to_string(), n.to_string()))
         .collect();
-    assert_eq!(
-        notes,
-        [
-            (
-                "README.md",
-                "in documentation: likely an example; rotate it if it is real"
-            ),
-            ("src/app.py", "")
-        ]
-    );
+    assert_eq!(notes, want);
 }
 
 /// A W&B key under a nested `wandb:` block of a Hydra config is found at medium confidence, so
