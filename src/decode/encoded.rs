@@ -93,41 +93,42 @@ pub(crate) fn runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
 }
 
 fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
+    // `i` always follows a byte that cannot stand in a run (or is 0). A run of MIN_BASE64 that
+    // starts at or after `i` covers byte `i + MIN_BASE64 - 1`, the probe: when the probe cannot
+    // stand in a run, skip past it; else walk back to its run's start and on to its end. Word-
+    // dense text is crossed about a probe per word, not a test per byte.
     let mut i = 0;
-    while i < text.len() && *budget > 0 {
-        // A run of MIN_BASE64 that starts in `i..i + MIN_BASE64` covers byte
-        // `i + MIN_BASE64 - 1`: when that byte cannot stand in a run, skip them all.
-        match text.get(i + MIN_BASE64 - 1) {
-            None => return,
-            Some(&b) if !base64_byte(b) => {
-                i += MIN_BASE64;
-                continue;
-            }
-            Some(_) => {}
-        }
-        if !base64_byte(text[i]) {
-            i += 1;
+    while i + MIN_BASE64 <= text.len() && *budget > 0 {
+        let probe = i + MIN_BASE64 - 1;
+        if !base64_byte(text[probe]) {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        while i < text.len() && base64_byte(text[i]) {
-            i += 1;
+        let mut start = probe;
+        while start > i && base64_byte(text[start - 1]) {
+            start -= 1;
         }
-        let mut end = i;
-        while end < text.len() && end - i < 2 && text[end] == b'=' {
+        let mut stop = probe + 1;
+        while stop < text.len() && base64_byte(text[stop]) {
+            stop += 1;
+        }
+        let mut end = stop;
+        while end < text.len() && end - stop < 2 && text[end] == b'=' {
             end += 1;
         }
         i = end;
-        let run = &text[start..end];
-        let body = end - start;
-        if !(MIN_BASE64..=MAX_RUN).contains(&body) || !looks_encoded(run) {
+        let symbols = stop - start;
+        if !(MIN_BASE64..=MAX_RUN).contains(&symbols) {
             continue;
         }
-        // The head first: most runs (identifiers, paths, hashes) are not base64 of text.
-        let head_len = (body.min(HEAD) / 4) * 4;
-        match caulk_engine::checks::base64_decode(&run[..head_len]) {
-            Some(head) if is_text(&head) => {}
-            _ => continue,
+        let run = &text[start..end];
+        if !looks_encoded(&run[..symbols]) {
+            continue;
+        }
+        // The head first: most runs (identifiers, paths, hashes) are not base64 of text, and
+        // show it within a few bytes.
+        if !head_is_text(&run[..symbols.min(HEAD)]) {
+            continue;
         }
         let Some(decoded) = caulk_engine::checks::base64_decode(run) else {
             continue;
@@ -143,11 +144,55 @@ fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
 /// Whether a base64-alphabet run is likely encoded data rather than a word, a path or a number:
 /// it mixes cases or digits, and is not all hex.
 fn looks_encoded(run: &[u8]) -> bool {
-    let upper = run.iter().any(u8::is_ascii_uppercase);
-    let lower = run.iter().any(u8::is_ascii_lowercase);
-    let digit = run.iter().any(u8::is_ascii_digit);
-    let hex = run.iter().all(u8::is_ascii_hexdigit);
-    upper && lower && !hex || (upper || lower) && digit && !hex
+    // One pass, done as soon as the answer is known: upper and lower case, or a letter and a
+    // digit, and a byte that is no hex digit.
+    let (mut upper, mut lower, mut digit, mut non_hex) = (false, false, false, false);
+    for &b in run {
+        match b {
+            b'A'..=b'F' => upper = true,
+            b'a'..=b'f' => lower = true,
+            b'G'..=b'Z' => (upper, non_hex) = (true, true),
+            b'g'..=b'z' => (lower, non_hex) = (true, true),
+            b'0'..=b'9' => digit = true,
+            _ => non_hex = true,
+        }
+        if non_hex && (upper && lower || (upper || lower) && digit) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The 6-bit value of a base64 or base64url symbol.
+fn sextet(b: u8) -> Option<u32> {
+    Some(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+/// Whether the bytes the whole 4-symbol groups of `head` decode to could be text (no control
+/// byte but tab and line breaks), decoding without allocating and stopping at the first that
+/// could not: random bytes fail within a few.
+fn head_is_text(head: &[u8]) -> bool {
+    let ok = |b: u32| b >= 0x20 && b != 0x7f || b == 0x09 || b == 0x0a || b == 0x0d;
+    for group in head.chunks_exact(4) {
+        let mut n = 0u32;
+        for &c in group {
+            let Some(v) = sextet(c) else {
+                return false;
+            };
+            n = n << 6 | v;
+        }
+        if !(ok(n >> 16) && ok(n >> 8 & 0xff) && ok(n & 0xff)) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether `b` may stand in a percent-encoded run (a URL's characters).
@@ -162,6 +207,12 @@ fn percent_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
             return;
         }
         let p = from + p;
+        // `%HH`: most `%` in code are format strings and operators, never looked around.
+        let hex_at = |at: usize| text.get(at).is_some_and(u8::is_ascii_hexdigit);
+        if !(hex_at(p + 1) && hex_at(p + 2)) {
+            from = p + 1;
+            continue;
+        }
         let start = text[..p]
             .iter()
             .rposition(|&b| !url_byte(b))

@@ -241,7 +241,14 @@ impl Engine {
                     .as_ref()
                     .map_err(|e| anyhow!("{e}"))?;
                 if re.is_match(path.as_bytes()) {
-                    find(rule, self.compiled(*idx)?, text, 0, *idx, &mut out);
+                    find(
+                        rule,
+                        self.compiled(*idx)?,
+                        text,
+                        (0, text.len()),
+                        *idx,
+                        &mut out,
+                    );
                 }
             }
         }
@@ -252,10 +259,10 @@ impl Engine {
             let c = self.compiled(idx)?;
             let rule = &self.rules[idx];
             if rule.multiline {
-                find(rule, c, text, 0, idx, &mut out);
+                find(rule, c, text, (0, text.len()), idx, &mut out);
             } else {
-                for (ws, we) in line_windows(text, hits) {
-                    find(rule, c, &text[ws..we], ws, idx, &mut out);
+                for window in line_windows(text, hits) {
+                    find(rule, c, text, window, idx, &mut out);
                 }
             }
         }
@@ -394,7 +401,18 @@ impl Spans {
 
 /// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
 /// secrets that survive the filters.
-fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mut Vec<Match>) {
+fn find(
+    rule: &Rule,
+    c: &Compiled,
+    text: &[u8],
+    window: (usize, usize),
+    idx: usize,
+    out: &mut Vec<Match>,
+) {
+    // The text up to the window's end: the regex sees what stands before the window (line
+    // starts, escapes), and no match runs past its end.
+    let (from, to) = window;
+    let hay = &text[..to];
     let mut push = |start: usize, end: usize, context: usize| {
         let secret = &hay[start..end];
         if start < end && keep(rule, c, secret) {
@@ -405,8 +423,8 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
             };
             out.push(Match {
                 rule: idx,
-                start: base + start,
-                end: base + end,
+                start,
+                end,
                 confidence,
                 also: None,
                 context,
@@ -419,7 +437,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
     // A budget keeps a pathological line linear.
     let also = rule.not_after.as_bytes();
     let mut locs = c.regex.capture_locations();
-    let (mut at, mut rejected) = (0, 0);
+    let (mut at, mut rejected) = (from, 0);
     while at <= hay.len() {
         let Some(whole) = c.regex.captures_read_at(&mut locs, hay, at) else {
             break;
@@ -444,6 +462,9 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
     }
 }
 
+/// Bytes searched for a keyword's secret either side of the keyword, within its line.
+const REACH: usize = 4096;
+
 /// Matches rejected for their left boundary in one window before the rule gives up on it.
 const MAX_REJECTED: usize = 4096;
 
@@ -458,8 +479,13 @@ fn line_windows(text: &[u8], hits: &[(usize, usize)]) -> Vec<(usize, usize)> {
         {
             continue; // this keyword's line is already covered
         }
-        let ws = memchr::memrchr2(b'\n', b'\r', &text[..hs]).unwrap_or(0);
-        let we = memchr::memchr2(b'\n', b'\r', &text[he..]).map_or(text.len(), |i| he + i + 1);
+        // The line, but no more than REACH bytes either side of the keyword: a minified bundle
+        // or a base64 blob is one line of megabytes, and no secret stands that far from its
+        // keyword.
+        let lo = hs.saturating_sub(REACH);
+        let ws = memchr::memrchr2(b'\n', b'\r', &text[lo..hs]).map_or(lo, |i| lo + i);
+        let hi = he.saturating_add(REACH).min(text.len());
+        let we = memchr::memchr2(b'\n', b'\r', &text[he..hi]).map_or(hi, |i| he + i + 1);
         match windows.last_mut() {
             Some(last) if ws <= last.1 => *last = (last.0.min(ws), last.1.max(we)),
             _ => windows.push((ws, we)),
@@ -646,7 +672,7 @@ negative_examples = ["x"]
                     end: 38,
                     confidence: Confidence::Low,
                     also: None,
-                    context: 0,
+                    context: 7,
                 }
             ]
         );
@@ -688,7 +714,7 @@ negative_examples = ["x"]
                 end: 16,
                 confidence: Confidence::Low,
                 also: None,
-                context: 0,
+                context: 8,
             }]
         );
     }
