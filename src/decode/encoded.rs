@@ -163,18 +163,6 @@ fn looks_encoded(run: &[u8]) -> bool {
     false
 }
 
-/// The 6-bit value of a base64 or base64url symbol.
-fn sextet(b: u8) -> Option<u32> {
-    Some(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    } as u32)
-}
-
 /// Whether the bytes the whole 4-symbol groups of `head` decode to could be text (no control
 /// byte but tab and line breaks), decoding without allocating and stopping at the first that
 /// could not: random bytes fail within a few.
@@ -183,7 +171,7 @@ fn head_is_text(head: &[u8]) -> bool {
     for group in head.chunks_exact(4) {
         let mut n = 0u32;
         for &c in group {
-            let Some(v) = sextet(c) else {
+            let Some(v) = caulk_engine::checks::base64_value(c).map(u32::from) else {
                 return false;
             };
             n = n << 6 | v;

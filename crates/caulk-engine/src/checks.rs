@@ -162,6 +162,18 @@ pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
     STANDARD.decode(s).ok()
 }
 
+/// The 6-bit value of a base64 or base64url symbol (`+`/`-` are 62, `/`/`_` 63).
+pub fn base64_value(c: u8) -> Option<u8> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    })
+}
+
 /// The `exp` claim (seconds since the epoch) of a JWT, if it has one.
 pub fn jwt_expiry(secret: &[u8]) -> Option<i64> {
     let payload = secret.split(|&b| b == b'.').nth(1)?;
@@ -240,14 +252,7 @@ mod tests {
         let mut out = Vec::with_capacity(s.len() * 3 / 4);
         let (mut acc, mut bits) = (0u32, 0);
         for &c in s {
-            let v = match c {
-                b'A'..=b'Z' => c - b'A',
-                b'a'..=b'z' => c - b'a' + 26,
-                b'0'..=b'9' => c - b'0' + 52,
-                b'+' | b'-' => 62,
-                b'/' | b'_' => 63,
-                _ => return None,
-            };
+            let v = base64_value(c)?;
             acc = (acc << 6) | u32::from(v);
             bits += 6;
             if bits >= 8 {
