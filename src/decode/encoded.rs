@@ -51,7 +51,7 @@ impl Encoding {
         match self {
             Encoding::Base64 => " (base64-decoded)",
             Encoding::Percent => " (percent-decoded)",
-            Encoding::K8sSecret => super::k8s::SNIPPET_NOTE,
+            Encoding::K8sSecret => " (base64-decoded from a Kubernetes Secret)",
         }
     }
 }

@@ -3,9 +3,6 @@
 
 use std::sync::LazyLock;
 
-/// Appended to the snippet of a finding in a decoded value.
-pub(crate) const SNIPPET_NOTE: &str = " (base64-decoded from a Kubernetes Secret)";
-
 /// Appended to the fix of a finding in a decoded value.
 pub(crate) const FIX: &str = " Kubernetes Secret data is only base64-encoded, not encrypted: keep \
      Secrets out of git, or commit them sealed (Sealed Secrets, SOPS, External Secrets).";
