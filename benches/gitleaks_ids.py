@@ -4,6 +4,7 @@
     python3 benches/gitleaks_ids.py ids GITLEAKS_TOML
     python3 benches/gitleaks_ids.py check GITLEAKS_TOML docs/coverage.md
     python3 benches/gitleaks_ids.py probe GITLEAKS_TOML CAULK_BINARY [--config EXTRA.toml] [--json OUT]
+    python3 benches/gitleaks_ids.py examples GITLEAKS_TOML RULES_DIR [--json OUT]
 
 GITLEAKS_TOML is gitleaks' default rule set, `config/gitleaks.toml` in its repository
 (`git show v8.30.1:config/gitleaks.toml > gitleaks.toml`).
@@ -21,6 +22,11 @@ GITLEAKS_TOML is gitleaks' default rule set, `config/gitleaks.toml` in its repos
   GitHub's fine-grained tokens), get a hand-made sample file instead (`file=`); `*.p12` files are
   listed as `path-scoped` for a person to judge.
   Tokens are random and never printed (only rule ids are).
+- `examples` is the same question asked the other way round: which caulk rules (in RULES_DIR,
+  caulk's `rules/`) have an example whose secret the gitleaks rule also reports. gitleaks'
+  regexes are often looser than a provider's format (a Slack webhook's path as any 43 to 56
+  characters), so a random token of gitleaks' shape may miss a caulk rule that finds every
+  real one; a caulk example gitleaks matches shows both rules are after the same token.
 """
 import json
 import os
@@ -87,7 +93,7 @@ def gen(tree, rng, variant=0):
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
             lo, hi, sub = av
             # Short of the maximum: real tokens sit near the low end of wide ranges ({50,1000}).
-            n = lo + 8 if hi is sre.MAXREPEAT else lo + min(hi - lo, 8 + (hi - lo) // 6)
+            n = lo + 8 if hi is sre.MAXREPEAT else lo + min((hi - lo) // 2, 8 + (hi - lo) // 6)
             out.extend(gen(sub, rng, variant) for _ in range(n))
         elif op is sre.SUBPATTERN:
             out.append(gen(av[-1], rng, variant))
@@ -259,6 +265,46 @@ def probe(gl_rules, binary, config):
     return result
 
 
+def to_python_matching(rx):
+    """Go RE2 → Python for matching: a `(?i)` anywhere makes the whole pattern case-blind (a
+    little looser than gitleaks, never stricter)."""
+    flags = re.I if "(?i)" in rx else 0
+    rx = rx.replace("[[:alnum:]]", "[A-Za-z0-9]").replace("\\z", "\\Z").replace("(?i)", "")
+    return re.compile(rx, flags)
+
+
+def examples(gl_rules, rules_dir):
+    """{gitleaks id: [caulk rule ids]}: caulk rules with an example whose secret the gitleaks
+    rule's match (its secret group, or the whole match) contains."""
+    caulk = []
+    for name in sorted(os.listdir(rules_dir)):
+        if name.endswith(".toml"):
+            with open(os.path.join(rules_dir, name), "rb") as f:
+                caulk += tomllib.load(f).get("rules", [])
+    out = {}
+    for rule in gl_rules:
+        if not rule.get("regex") or "path" in rule:
+            continue
+        rx = to_python_matching(rule["regex"])
+        group = rule.get("secretGroup", 1 if rx.groups else 0)
+        found = []
+        for c in caulk:
+            if c.get("generic"):
+                continue
+            for ex in c.get("examples", []):
+                secret = ex.get("secret")
+                if not secret:
+                    continue
+                for m in rx.finditer(ex["text"]):
+                    got = m.group(group) if group <= rx.groups else m.group(0)
+                    if "secretGroup" not in rule and len(got or "") < 8:
+                        got = m.group(0)  # a fragment group (`([a-z0-9]{4}-)`): the whole match
+                    if got and secret in got and c["id"] not in found:
+                        found.append(c["id"])
+        out[rule["id"]] = found
+    return out
+
+
 def table_ids(md_path):
     ids = []
     with open(md_path) as f:
@@ -270,7 +316,7 @@ def table_ids(md_path):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("ids", "check", "probe"):
+    if len(argv) < 2 or argv[0] not in ("ids", "check", "probe", "examples"):
         sys.exit(__doc__)
     gl_rules = load_rules(argv[1])
     if argv[0] == "ids":
@@ -285,6 +331,13 @@ def main(argv):
             print(f"row not in gitleaks: {i}")
         for i in sorted({i for i in rows if rows.count(i) > 1}):
             print(f"duplicate row: {i}")
+    elif argv[0] == "examples":
+        res = examples(gl_rules, argv[2])
+        if "--json" in argv:
+            with open(argv[argv.index("--json") + 1], "w") as f:
+                json.dump(res, f, indent=1)
+        for rid, ids in res.items():
+            print(f"{rid}: {','.join(ids) or '-'}")
     else:
         config = argv[argv.index("--config") + 1] if "--config" in argv else None
         res = probe(gl_rules, argv[2], config)
