@@ -14,6 +14,7 @@ wheels=(
   transformers datasets huggingface_hub accelerate diffusers peft sentence-transformers
   openai anthropic cohere langchain-core mlflow-skinny wandb scikit-learn pandas requests
   boto3 lightning evaluate safetensors
+  litellm llama-index-core dspy langchain-community qdrant-client pinecone
 )
 sdists=(nbconvert nbformat jupytext papermill nbclient)
 have() { ls "$out/dl" | grep -qi "^${1//-/[-_]}-"; }
@@ -34,9 +35,11 @@ for f in "$out"/dl/*; do
 done
 cargo build --release --locked --quiet
 ls "$out/dl" | sed 's/^/  /'
+# CAULK=/path/to/other/caulk bash benches/precision.sh  compares another build on the same sources.
+caulk=${CAULK:-./target/release/caulk}
 notebooks=$(find "$out/src" -name '*.ipynb' | wc -l)
 echo "$(find "$out/src" -type f | wc -l) files, $notebooks notebooks, $(du -sh "$out/src" | cut -f1)"
-./target/release/caulk scan "$out/src" --no-ignore --format json -o "$out/findings.json" -q || true
+"$caulk" scan "$out/src" --no-ignore --format json -o "$out/findings.json" -q || true
 python3 - "$out/findings.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

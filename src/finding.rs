@@ -275,6 +275,11 @@ pub fn findings(
                 }
             };
             let mut remediation = caulk_engine::rules::one_line(&rule.remediation);
+            if let Some(file_rule) = m.also.map(|r| &rules[r]) {
+                // The same secret stands in a file that should not be committed at all.
+                remediation.push(' ');
+                remediation.push_str(&caulk_engine::rules::one_line(&file_rule.remediation));
+            }
             if let Some(nb) = notebook {
                 remediation.push(' ');
                 remediation.push_str(&caulk_engine::rules::one_line(if nb.in_output() {
@@ -623,12 +628,16 @@ mod tests {
                 start: sa,
                 end: sa + a.len(),
                 confidence: caulk_engine::checks::Confidence::Medium,
+                also: None,
+                context: 0,
             },
             Match {
                 rule: 0,
                 start: sb,
                 end: sb + b.len(),
                 confidence: caulk_engine::checks::Confidence::Medium,
+                also: None,
+                context: 0,
             },
         ];
         let redacted = vec!["hf_*****hhZZ".to_string(), "hf_*****xxYY".to_string()];

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::decode::encoded::Encoding;
 use crate::decode::{self, Input, Origin, Segment, Sink, k8s};
 use crate::finding::{self, Finding, LineIndex, Locator, NotebookInfo, Provenance};
 use crate::summary::{Scanned, Tally};
@@ -75,33 +76,20 @@ impl Sink for Collect<'_> {
         let input = self.input;
         let lines = self.lines.get_or_init(|| LineIndex::new(input));
         let file_offset = |d: usize| seg.input_offset(d);
-        let (loc, info) = match &seg.origin {
-            Origin::Whole => (Locator::Text, None),
-            Origin::Strings(_) => (
-                Locator::Strings {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                None,
-            ),
-            Origin::Notebook(nb) => (
-                Locator::Mapped {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                Some(NotebookInfo::from(&nb.place)),
-            ),
-            Origin::K8sSecret { .. } => (
-                Locator::Mapped {
-                    file: input,
-                    lines,
-                    file_offset: &file_offset,
-                },
-                None,
-            ),
+        let loc = match &seg.origin {
+            Origin::Whole => Locator::Text,
+            Origin::Strings(_) => Locator::Strings {
+                file: input,
+                lines,
+                file_offset: &file_offset,
+            },
+            Origin::Notebook(_) | Origin::Decoded { .. } => Locator::Mapped {
+                file: input,
+                lines,
+                file_offset: &file_offset,
+            },
         };
+        let info = seg.notebook().map(|nb| NotebookInfo::from(&nb.place));
         let mut found = finding::findings(
             self.engine,
             seg.text,
@@ -110,10 +98,30 @@ impl Sink for Collect<'_> {
             info.as_ref(),
             &loc,
         );
-        if let Origin::K8sSecret { .. } = seg.origin {
+        if let Origin::Decoded { run, .. } = &seg.origin {
+            // A secret that stands as it is in the encoded run was found there already (a
+            // token between percent escapes).
+            found.retain(|f| memchr::memmem::find(run, f.raw_secret.as_bytes()).is_none());
+        }
+        let encodings = seg.encodings();
+        if let Some((&inner, outer)) = encodings.split_first() {
+            // `(base64-decoded)`, or `(base64-decoded, inside base64)` two levels down.
+            let mut note = inner.snippet_note().trim_end_matches(')').to_string();
+            for e in outer {
+                note.push_str(", inside ");
+                note.push_str(
+                    e.snippet_note()
+                        .trim_start_matches(" (")
+                        .trim_end_matches(')'),
+                );
+            }
+            note.push(')');
+            let k8s = encodings.contains(&Encoding::K8sSecret);
             for f in &mut found {
-                f.snippet.push_str(k8s::SNIPPET_NOTE);
-                f.remediation.push_str(k8s::FIX);
+                f.snippet.push_str(&note);
+                if k8s {
+                    f.remediation.push_str(k8s::FIX);
+                }
             }
         }
         self.findings.append(&mut found);
@@ -162,21 +170,64 @@ pub fn is_test_path(path: &Path) -> bool {
     false
 }
 
-/// Findings in test code say so: keys made for a test suite are reported, not hidden, but a
-/// reviewer should know where they stand.
+/// Whether a path (relative to what was scanned) is documentation: a Markdown, reStructuredText
+/// or AsciiDoc file, or anything under a `docs/` folder.
+pub fn is_doc_path(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("md" | "mdx" | "rst" | "adoc")) {
+        return true;
+    }
+    let mut parts = path.components().peekable();
+    while let Some(c) = parts.next() {
+        let part = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        if parts.peek().is_some() && matches!(part.as_str(), "docs" | "doc" | "documentation") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a finding's line is an example in code's documentation: a doctest line (`>>> `,
+/// `... `), or a line that says `Example`.
+fn is_doc_example_line(snippet: &str) -> bool {
+    let line = snippet.trim_start_matches('…').trim_start();
+    line.starts_with(">>> ")
+        || line.starts_with("... ")
+        || line.contains("Example")
+        || line.contains("example:")
+        || line.contains("e.g.")
+}
+
+/// Findings in test code and documentation say so: keys made for a test suite or written as an
+/// example are reported, not hidden, but a reviewer should know where they stand.
 fn mark_test_paths(path: &Path, findings: &mut [Finding]) {
-    if !findings.is_empty() && is_test_path(path) {
-        for f in findings {
-            f.note.get_or_insert_with(|| {
-                "in test code: likely a fixture; rotate it if it is real".to_string()
-            });
+    if findings.is_empty() {
+        return;
+    }
+    let note = if is_test_path(path) {
+        Some("in test code: likely a fixture; rotate it if it is real")
+    } else if is_doc_path(path) {
+        Some("in documentation: likely an example; rotate it if it is real")
+    } else {
+        None
+    };
+    for f in findings {
+        let note = note.or_else(|| {
+            is_doc_example_line(&f.snippet).then_some(
+            "in a documentation example (a doctest or an `Example` line): rotate it if it is real",
+        )
+        });
+        if let Some(note) = note {
+            f.note.get_or_insert_with(|| note.to_string());
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_test_path;
+    use super::{is_doc_path, is_test_path};
     use std::path::Path;
 
     #[test]
@@ -204,6 +255,28 @@ mod tests {
         }
         for p in no {
             assert!(!is_test_path(Path::new(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn doc_paths_table() {
+        for p in [
+            "README.md",
+            "docs/setup.txt",
+            "a/doc/conf.py",
+            "guide.rst",
+            "x.adoc",
+        ] {
+            assert!(is_doc_path(Path::new(p)), "{p}");
+        }
+        for p in [
+            "src/app.py",
+            "docs",
+            "documentary.py",
+            "notebooks/x.ipynb",
+            "md.py",
+        ] {
+            assert!(!is_doc_path(Path::new(p)), "{p}");
         }
     }
 }

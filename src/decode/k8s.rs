@@ -10,9 +10,9 @@ pub(crate) const SNIPPET_NOTE: &str = " (base64-decoded from a Kubernetes Secret
 pub(crate) const FIX: &str = " Kubernetes Secret data is only base64-encoded, not encrypted: keep \
      Secrets out of git, or commit them sealed (Sealed Secrets, SOPS, External Secrets).";
 
-/// Calls `f(offset, decoded)` for each base64 value of a Secret manifest `text` that decodes to
-/// UTF-8 text of 8 bytes or more; nothing when `text` is no Secret.
-pub(crate) fn secret_values(text: &[u8], f: &mut dyn FnMut(usize, &[u8])) {
+/// Calls `f(start, end, decoded)` for each base64 value of a Secret manifest `text` that decodes
+/// to UTF-8 text of 8 bytes or more; nothing when `text` is no Secret.
+pub(crate) fn secret_values(text: &[u8], f: &mut dyn FnMut(usize, usize, &[u8])) {
     static VALUE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
         regex::bytes::Regex::new(r#"(?m)^[ \t]+[A-Za-z0-9._-]+:[ \t]+["']?(?P<v>[A-Za-z0-9+/]{12,}={0,2})["']?[ \t]*\r?$"#)
             .expect("static regex")
@@ -26,12 +26,9 @@ pub(crate) fn secret_values(text: &[u8], f: &mut dyn FnMut(usize, &[u8])) {
         let Some(decoded) = caulk_engine::checks::base64_decode(v.as_bytes()) else {
             continue;
         };
-        if decoded.len() < 8
-            || super::text::is_binary(&decoded)
-            || std::str::from_utf8(&decoded).is_err()
-        {
+        if decoded.len() < 8 || !super::encoded::is_text(&decoded) {
             continue;
         }
-        f(v.start(), &decoded);
+        f(v.start(), v.end(), &decoded);
     }
 }

@@ -10,10 +10,12 @@
 
 use std::path::Path;
 
+pub mod encoded;
 pub(crate) mod k8s;
 pub mod notebook;
 pub mod text;
 
+use encoded::Encoding;
 use notebook::NotebookKind;
 
 /// An input's bytes once its encoding is known.
@@ -59,11 +61,17 @@ pub enum Origin<'s> {
     Notebook(&'s notebook::Segment<'s>),
     /// The printable runs of a binary input, one per line.
     Strings(&'s text::Strings),
-    /// A value under a Kubernetes Secret's `data:`, base64-decoded; every decoded byte points
-    /// at the encoded value, which starts at input byte `at`.
-    K8sSecret {
-        /// Input offset of the encoded value.
+    /// An encoded run of another segment's text, decoded ([`encoded`]): base64, percent-encoding,
+    /// a Kubernetes Secret's value.
+    Decoded {
+        /// The segment the run stands in.
+        parent: &'s Segment<'s>,
+        /// Offset of the run in the parent's text.
         at: usize,
+        /// The run, encoded.
+        run: &'s [u8],
+        /// How it was encoded.
+        how: Encoding,
     },
 }
 
@@ -80,8 +88,33 @@ impl Segment<'_> {
             Origin::Whole => d,
             Origin::Notebook(seg) => seg.file_offset(d),
             Origin::Strings(s) => s.file_offset(d),
-            Origin::K8sSecret { at } => *at,
+            Origin::Decoded {
+                parent,
+                at,
+                run,
+                how,
+            } => parent.input_offset(at + how.encoded_offset(d, run)),
         }
+    }
+
+    /// The notebook cell or output the segment stands in, if any (through decoded runs).
+    pub fn notebook(&self) -> Option<&notebook::Segment<'_>> {
+        match &self.origin {
+            Origin::Notebook(nb) => Some(nb),
+            Origin::Decoded { parent, .. } => parent.notebook(),
+            _ => None,
+        }
+    }
+
+    /// The encodings the text was decoded from, innermost first (empty for text as it stands).
+    pub fn encodings(&self) -> Vec<Encoding> {
+        let mut out = Vec::new();
+        let mut seg = self;
+        while let Origin::Decoded { parent, how, .. } = &seg.origin {
+            out.push(*how);
+            seg = parent;
+        }
+        out
     }
 }
 
@@ -109,29 +142,34 @@ pub struct Decoded {
 }
 
 /// Decodes `input`, named `path` (a notebook is known by its name and its first bytes), into
-/// segments handed to `sink` in input order.
+/// segments handed to `sink` in input order; each segment's encoded runs follow it, decoded.
 pub fn segments(input: Input<'_>, path: &Path, sink: &mut dyn Sink) -> Decoded {
     let mut out = Decoded::default();
+    let mut budget = encoded::budget(input.bytes().len());
     match input {
         Input::Binary(buf) => {
             out.binary = true;
             let strings = text::strings(buf);
             if !strings.text.is_empty() {
-                sink.segment(&Segment {
+                let seg = Segment {
                     text: &strings.text,
                     origin: Origin::Strings(&strings),
-                });
+                };
+                sink.segment(&seg);
+                decode_runs(&seg, 1, &mut budget, &[], sink);
             }
         }
         Input::Text(text) => {
             let kind = notebook::is_candidate(path, text);
             if kind != NotebookKind::No {
                 // Each cell and output is scanned as soon as it is read, then dropped.
-                let read = notebook::for_each_segment(text, &mut |seg| {
-                    sink.segment(&Segment {
-                        text: &seg.text,
-                        origin: Origin::Notebook(seg),
-                    })
+                let read = notebook::for_each_segment(text, &mut |nb| {
+                    let seg = Segment {
+                        text: &nb.text,
+                        origin: Origin::Notebook(nb),
+                    };
+                    sink.segment(&seg);
+                    decode_runs(&seg, 1, &mut budget, &[], sink);
                 });
                 match read {
                     Ok(read) => {
@@ -141,23 +179,72 @@ pub fn segments(input: Input<'_>, path: &Path, sink: &mut dyn Sink) -> Decoded {
                     }
                     Err(reason) => {
                         sink.restart();
+                        budget = encoded::budget(text.len());
                         if kind == NotebookKind::Ipynb {
                             out.not_notebook = Some(reason);
                         }
                     }
                 }
             }
-            sink.segment(&Segment {
+            let whole = Segment {
                 text,
                 origin: Origin::Whole,
+            };
+            sink.segment(&whole);
+            // A Secret's values first (they may be shorter than other runs worth decoding).
+            let mut values = Vec::new();
+            k8s::secret_values(text, &mut |start, end, decoded| {
+                values.push((start, end, decoded.to_vec()))
             });
-            k8s::secret_values(text, &mut |at, decoded| {
-                sink.segment(&Segment {
+            for (at, end, decoded) in &values {
+                let seg = Segment {
                     text: decoded,
-                    origin: Origin::K8sSecret { at },
-                })
-            });
+                    origin: Origin::Decoded {
+                        parent: &whole,
+                        at: *at,
+                        run: &text[*at..*end],
+                        how: Encoding::K8sSecret,
+                    },
+                };
+                sink.segment(&seg);
+                decode_runs(&seg, 2, &mut budget, &[], sink);
+            }
+            let done: Vec<usize> = values.iter().map(|v| v.0).collect();
+            decode_runs(&whole, 1, &mut budget, &done, sink);
         }
     }
     out
+}
+
+/// Hands `sink` the decoded encoded runs of `parent` (but those starting at `skip`), and theirs
+/// in turn, down to [`encoded::MAX_DEPTH`] levels; `depth` is the level of the runs decoded now.
+fn decode_runs(
+    parent: &Segment<'_>,
+    depth: u8,
+    budget: &mut usize,
+    skip: &[usize],
+    sink: &mut dyn Sink,
+) {
+    if depth > encoded::MAX_DEPTH {
+        return;
+    }
+    let mut found = Vec::new();
+    encoded::runs(parent.text, budget, &mut |start, end, how, decoded| {
+        if !skip.contains(&start) {
+            found.push((start, end, how, decoded.to_vec()));
+        }
+    });
+    for (at, end, how, decoded) in &found {
+        let seg = Segment {
+            text: decoded,
+            origin: Origin::Decoded {
+                parent,
+                at: *at,
+                run: &parent.text[*at..*end],
+                how: *how,
+            },
+        };
+        sink.segment(&seg);
+        decode_runs(&seg, depth + 1, budget, &[], sink);
+    }
 }

@@ -96,9 +96,9 @@ fn junit_report_has_a_failing_case_per_finding_and_no_secret() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let xml = String::from_utf8(o.stdout).unwrap();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"caulk\" tests=\"15\" failures=\"15\" errors=\"0\""));
-    assert_eq!(xml.matches("<testcase ").count(), 15);
-    assert_eq!(xml.matches("<failure type=").count(), 15);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"caulk\" tests=\"13\" failures=\"13\" errors=\"0\""));
+    assert_eq!(xml.matches("<testcase ").count(), 13);
+    assert_eq!(xml.matches("<failure type=").count(), 13);
     assert!(xml.contains("classname=\"caulk.openai-api-key\""));
     assert!(xml.trim_end().ends_with("</testsuites>"));
     let (_, full, _) = scan_json(root(), &["fixtures/demo", "--show-secrets"]);
@@ -108,7 +108,7 @@ fn junit_report_has_a_failing_case_per_finding_and_no_secret() {
         .iter()
         .map(|f| f["secret"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(secrets.len(), 15);
+    assert_eq!(secrets.len(), 13);
     assert_no_secret(&xml, &secrets, "junit");
     // a clean scan is one passing case
     let o = caulk()
@@ -147,9 +147,9 @@ fn report_flag_writes_every_format_from_one_scan() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let md = std::fs::read_to_string(&md).unwrap();
     let n = json["findings"].as_array().unwrap().len();
-    assert_eq!(n, 15);
+    assert_eq!(n, 13);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), n);
-    assert!(md.starts_with("### ❌ caulk: 15 secrets in "), "{md}");
+    assert!(md.starts_with("### ❌ caulk: 13 secrets in "), "{md}");
     // the main output, without -q: one annotation per finding, the same count
     let o = caulk()
         .current_dir(root())

@@ -24,6 +24,8 @@ mod color;
 mod config;
 /// docs/coverage.md, the gitleaks-to-caulk rule map: every gitleaks id has a row, every caulk id exists.
 mod coverage;
+/// Base64 and percent-encoded secrets, two levels deep, pointed at in the encoded text.
+mod encoded;
 /// UTF-16, BOM, CR and CRLF text with editor positions.
 mod encodings;
 /// Control characters and bidirectional text escaped everywhere; issue 13's small cases.

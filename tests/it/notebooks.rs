@@ -776,17 +776,7 @@ fn a_notebook_in_test_code_is_marked_as_a_plain_file_is() {
     );
     let (code, report, _) = run_report(dir.path(), &["scan", "."]);
     assert_eq!(code, 1);
-    let notes: Vec<(&str, &str)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap(),
-                f["note"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let notes = notes(&report);
     assert_eq!(notes.len(), 2, "{notes:?}");
     for (path, note) in notes {
         assert!(note.contains("in test code"), "{path}: {note}");

@@ -33,6 +33,19 @@ pub(crate) fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     )
 }
 
+/// (path, note) of each finding, in report order; "" when a finding has no note.
+pub(crate) fn notes(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let note = f["note"].as_str().unwrap_or("");
+            (f["path"].as_str().unwrap().to_string(), note.to_string())
+        })
+        .collect()
+}
+
 /// (path, line, column, rule_id) of each finding, in report order.
 pub(crate) fn positions(report: &Value) -> Vec<(String, u64, u64, String)> {
     report["findings"]

@@ -33,6 +33,13 @@ pub struct Match {
     pub end: usize,
     /// How sure the match is (structure checks decide it where the rule has one).
     pub confidence: Confidence,
+    /// A file rule (one with a `path`) that found the same secret: one finding, which carries
+    /// that rule's fix too (a token in a committed `.env` is one finding, not two).
+    pub also: Option<usize>,
+    /// Bytes of the match around the secret: the words a rule matched (a provider's name, a
+    /// variable) beside the secret's shape. Of two rules that find the same secret, the one that
+    /// matched more context says more.
+    pub context: usize,
 }
 
 /// A rule's regex and allowlist, compiled.
@@ -44,10 +51,22 @@ pub struct Compiled {
     stopwords: Vec<Vec<u8>>,
 }
 
+/// Bytes searched with the quick-to-build keyword automaton before the fast one is built.
+const DFA_AFTER: usize = 4 << 20;
+
 /// The prefilter and the lazily compiled rules.
 pub struct Engine {
     rules: Vec<Rule>,
-    prefilter: AhoCorasick,
+    /// The keywords, lowercased; the prefilter's patterns.
+    patterns: Vec<String>,
+    /// The prefilter, built at first use as a contiguous NFA (quick to build: a hook that scans
+    /// a few files pays a millisecond) ...
+    nfa: OnceLock<AhoCorasick>,
+    /// ... and, once [`DFA_AFTER`] bytes were searched, as a DFA (slower to build, faster to
+    /// search: a scan of a repository amortizes it). Both find the same keywords.
+    dfa: OnceLock<AhoCorasick>,
+    /// Bytes searched so far.
+    searched: std::sync::atomic::AtomicUsize,
     /// For each prefilter pattern, the rules that listed it (or, in a leftmost-longest search,
     /// a keyword inside it) as a keyword.
     pattern_rules: Vec<Vec<usize>>,
@@ -57,11 +76,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds the prefilter; compiles no regex.
+    /// Indexes the keywords; builds no automaton and compiles no regex (start-up stays in
+    /// milliseconds however large the pack).
     pub fn new(set: Ruleset) -> Engine {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut path_rules = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (idx, rule) in set.rules.iter().enumerate() {
             if rule.path.is_some() {
                 path_rules.push((idx, OnceLock::new()));
@@ -69,13 +90,14 @@ impl Engine {
             }
             for kw in &rule.keywords {
                 let kw = kw.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == kw) {
-                    Some(p) => {
+                match index.get(&kw) {
+                    Some(&p) => {
                         if !pattern_rules[p].contains(&idx) {
                             pattern_rules[p].push(idx)
                         }
                     }
                     None => {
+                        index.insert(kw.clone(), patterns.len());
                         patterns.push(kw);
                         pattern_rules.push(vec![idx]);
                     }
@@ -83,11 +105,19 @@ impl Engine {
             }
         }
         // The search below reports, at each position where keywords start, only the longest;
-        // the keywords inside it are credited through `pattern_rules`.
+        // the keywords inside it are credited through `pattern_rules`. Which keywords stand
+        // inside which: each keyword's substrings of a keyword's length, looked up (not a test
+        // of every pair, which grows with the square of the pack).
         let direct = pattern_rules.clone();
+        let lengths: std::collections::BTreeSet<usize> = patterns.iter().map(String::len).collect();
         for (p, outer) in patterns.iter().enumerate() {
-            for (q, inner) in patterns.iter().enumerate() {
-                if p != q && outer.contains(inner.as_str()) {
+            let outer = outer.as_bytes();
+            for &len in lengths.range(..outer.len()) {
+                for inner in outer.windows(len) {
+                    let Some(&q) = std::str::from_utf8(inner).ok().and_then(|k| index.get(k))
+                    else {
+                        continue;
+                    };
                     for &r in &direct[q] {
                         if !pattern_rules[p].contains(&r) {
                             pattern_rules[p].push(r);
@@ -96,16 +126,13 @@ impl Engine {
                 }
             }
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .expect("keyword automaton");
         let compiled = set.rules.iter().map(|_| OnceLock::new()).collect();
         Engine {
             rules: set.rules,
-            prefilter,
+            patterns,
+            nfa: OnceLock::new(),
+            dfa: OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
             pattern_rules,
             compiled,
             path_rules,
@@ -131,6 +158,32 @@ impl Engine {
         (0..hits.len()).filter(|&i| !hits[i].is_empty()).collect()
     }
 
+    /// The keyword automaton for a search of `len` more bytes (see [`Engine::nfa`]).
+    fn prefilter(&self, len: usize) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa;
+        }
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(kind))
+                .build(&self.patterns)
+                .expect("keyword automaton")
+        };
+        let searched = self
+            .searched
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed)
+            + len;
+        if searched > DFA_AFTER {
+            self.dfa
+                .get_or_init(|| build(aho_corasick::AhoCorasickKind::DFA))
+        } else {
+            self.nfa
+                .get_or_init(|| build(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        }
+    }
+
     /// For each rule, the byte spans of its keywords in `text`.
     ///
     /// A leftmost-longest search, restarted one byte after the start of each match, finds the
@@ -144,12 +197,10 @@ impl Engine {
                 hits[r].push((m.start(), m.end()));
             }
         };
+        let prefilter = self.prefilter(text.len());
         let mut at = 0;
         while at < text.len() {
-            match self
-                .prefilter
-                .find(aho_corasick::Input::new(text).range(at..))
-            {
+            match prefilter.find(aho_corasick::Input::new(text).range(at..)) {
                 Some(m) => {
                     record(m);
                     at = m.start() + 1;
@@ -190,7 +241,14 @@ impl Engine {
                     .as_ref()
                     .map_err(|e| anyhow!("{e}"))?;
                 if re.is_match(path.as_bytes()) {
-                    find(rule, self.compiled(*idx)?, text, 0, *idx, &mut out);
+                    find(
+                        rule,
+                        self.compiled(*idx)?,
+                        text,
+                        (0, text.len()),
+                        *idx,
+                        &mut out,
+                    );
                 }
             }
         }
@@ -201,14 +259,15 @@ impl Engine {
             let c = self.compiled(idx)?;
             let rule = &self.rules[idx];
             if rule.multiline {
-                find(rule, c, text, 0, idx, &mut out);
+                find(rule, c, text, (0, text.len()), idx, &mut out);
             } else {
-                for (ws, we) in line_windows(text, hits) {
-                    find(rule, c, &text[ws..we], ws, idx, &mut out);
+                for window in line_windows(text, hits) {
+                    find(rule, c, text, window, idx, &mut out);
                 }
             }
         }
         self.yield_generic(&mut out);
+        self.merge_file_rules(&mut out);
         out.sort_by_key(|m| (m.start, m.end, m.rule));
         let rules = &self.rules;
         let mut firsts = Vec::new();
@@ -222,25 +281,77 @@ impl Engine {
         Ok(out)
     }
 
-    /// Drops a generic rule's match whose span overlaps a provider rule's match: the provider
-    /// rule says more (its description and remediation are specific).
+    /// One finding per secret, whichever rules find it: a generic rule's match whose span
+    /// overlaps a provider rule's match is dropped (the provider rule's description and fix are
+    /// specific), and of matches on one span one speaks: a provider rule before a generic one,
+    /// then the surer (higher confidence, then a structure check: a verified JWT rather than
+    /// `token = …`), then the one that matched more context (a Yandex key beside `YC_`, rather
+    /// than any `secret_access_key`). File rules are merged afterwards
+    /// ([`Engine::merge_file_rules`]).
     fn yield_generic(&self, out: &mut Vec<Match>) {
-        if !out.iter().any(|m| self.rules[m.rule].generic) {
-            return;
-        }
-        let specific = Spans::new(
-            out.iter()
-                .filter(|m| !self.rules[m.rule].generic)
-                .map(|m| (m.start, m.end)),
-        );
         let rules = &self.rules;
-        let mut seen_generic: HashSet<(usize, usize)> = HashSet::new();
+        out.sort_by_key(|m| {
+            let r = &rules[m.rule];
+            (
+                m.start,
+                m.end,
+                r.generic,
+                std::cmp::Reverse(m.confidence),
+                r.validate.is_none(),
+                std::cmp::Reverse(m.context),
+                m.rule,
+            )
+        });
+        let specific = Spans::new(out.iter().map(|m| match rules[m.rule].generic {
+            true => (0, 0), // an empty span overlaps nothing
+            false => (m.start, m.end),
+        }));
+        let mut seen: HashSet<(usize, usize)> = HashSet::new();
         out.retain(|m| {
-            if !rules[m.rule].generic {
+            let r = &rules[m.rule];
+            if r.path.is_some() {
                 return true;
             }
-            // Two generic rules on the same span: report it once.
-            !specific.overlaps(m.start, m.end) && seen_generic.insert((m.start, m.end))
+            if r.generic && specific.overlaps(m.start, m.end) {
+                return false;
+            }
+            seen.insert((m.start, m.end))
+        });
+    }
+}
+
+impl Engine {
+    /// One finding per secret: a file rule's match (a `.env`, a key file) that overlaps a
+    /// provider rule's match is dropped, and the provider's match carries the file rule's index,
+    /// so its finding names both fixes (rotate the token; untrack the file).
+    fn merge_file_rules(&self, out: &mut Vec<Match>) {
+        let rules = &self.rules;
+        let is_file = |m: &Match| rules[m.rule].path.is_some();
+        if !out.iter().any(is_file) {
+            return;
+        }
+        let provider = Spans::new(out.iter().map(|m| match is_file(m) {
+            true => (0, 0), // an empty span overlaps nothing
+            false => (m.start, m.end),
+        }));
+        let mut merged: Vec<(usize, usize)> = Vec::new(); // (provider match, file rule)
+        let mut keep = vec![true; out.len()];
+        for (i, m) in out.iter().enumerate() {
+            if !is_file(m) {
+                continue;
+            }
+            for (_, _, j) in provider.overlapping(m.start, m.end) {
+                keep[i] = false;
+                merged.push((j, m.rule));
+            }
+        }
+        for (j, rule) in merged {
+            out[j].also.get_or_insert(rule);
+        }
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            keep[i - 1]
         });
     }
 }
@@ -290,8 +401,19 @@ impl Spans {
 
 /// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
 /// secrets that survive the filters.
-fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mut Vec<Match>) {
-    let mut push = |start: usize, end: usize| {
+fn find(
+    rule: &Rule,
+    c: &Compiled,
+    text: &[u8],
+    window: (usize, usize),
+    idx: usize,
+    out: &mut Vec<Match>,
+) {
+    // The text up to the window's end: the regex sees what stands before the window (line
+    // starts, escapes), and no match runs past its end.
+    let (from, to) = window;
+    let hay = &text[..to];
+    let mut push = |start: usize, end: usize, context: usize| {
         let secret = &hay[start..end];
         if start < end && keep(rule, c, secret) {
             let confidence = match rule.validate {
@@ -301,9 +423,11 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
             };
             out.push(Match {
                 rule: idx,
-                start: base + start,
-                end: base + end,
+                start,
+                end,
                 confidence,
+                also: None,
+                context,
             });
         }
     };
@@ -313,7 +437,7 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
     // A budget keeps a pathological line linear.
     let also = rule.not_after.as_bytes();
     let mut locs = c.regex.capture_locations();
-    let (mut at, mut rejected) = (0, 0);
+    let (mut at, mut rejected) = (from, 0);
     while at <= hay.len() {
         let Some(whole) = c.regex.captures_read_at(&mut locs, hay, at) else {
             break;
@@ -331,12 +455,15 @@ fn find(rule: &Rule, c: &Compiled, hay: &[u8], base: usize, idx: usize, out: &mu
                 at = whole.start() + 1;
                 continue;
             }
-            Some((start, end)) => push(start, end),
+            Some((start, end)) => push(start, end, whole.len() - (end - start)),
             None => {}
         }
         at = whole.end().max(whole.start() + 1);
     }
 }
+
+/// Bytes searched for a keyword's secret either side of the keyword, within its line.
+const REACH: usize = 4096;
 
 /// Matches rejected for their left boundary in one window before the rule gives up on it.
 const MAX_REJECTED: usize = 4096;
@@ -352,8 +479,13 @@ fn line_windows(text: &[u8], hits: &[(usize, usize)]) -> Vec<(usize, usize)> {
         {
             continue; // this keyword's line is already covered
         }
-        let ws = memchr::memrchr2(b'\n', b'\r', &text[..hs]).unwrap_or(0);
-        let we = memchr::memchr2(b'\n', b'\r', &text[he..]).map_or(text.len(), |i| he + i + 1);
+        // The line, but no more than REACH bytes either side of the keyword: a minified bundle
+        // or a base64 blob is one line of megabytes, and no secret stands that far from its
+        // keyword.
+        let lo = hs.saturating_sub(REACH);
+        let ws = memchr::memrchr2(b'\n', b'\r', &text[lo..hs]).map_or(lo, |i| lo + i);
+        let hi = he.saturating_add(REACH).min(text.len());
+        let we = memchr::memchr2(b'\n', b'\r', &text[he..hi]).map_or(hi, |i| he + i + 1);
         match windows.last_mut() {
             Some(last) if ws <= last.1 => *last = (last.0.min(ws), last.1.max(we)),
             _ => windows.push((ws, we)),
@@ -403,7 +535,11 @@ fn keep(rule: &Rule, c: &Compiled, secret: &[u8]) -> bool {
     {
         return false;
     }
-    if filters::looks_fake(secret) {
+    if filters::looks_fake(secret)
+        || filters::is_redacted(secret)
+        || filters::is_doc_example(secret)
+        || filters::is_password_hash(secret)
+    {
         return false;
     }
     if c.allow.iter().any(|r| r.is_match(secret)) {
@@ -526,13 +662,17 @@ negative_examples = ["x"]
                     rule: 0,
                     start: 7,
                     end: 18,
-                    confidence: Confidence::Medium
+                    confidence: Confidence::Medium,
+                    also: None,
+                    context: 0,
                 },
                 Match {
                     rule: 1,
                     start: 30,
                     end: 38,
-                    confidence: Confidence::Low
+                    confidence: Confidence::Low,
+                    also: None,
+                    context: 7,
                 }
             ]
         );
@@ -572,7 +712,9 @@ negative_examples = ["x"]
                 rule: 1,
                 start: 8,
                 end: 16,
-                confidence: Confidence::Low
+                confidence: Confidence::Low,
+                also: None,
+                context: 8,
             }]
         );
     }

@@ -21,7 +21,12 @@ impl Ruleset {
                 match engine.scan_path(ex.text.as_bytes(), ex.path.as_deref()) {
                     Err(e) => failures.push(e.to_string()),
                     Ok(ms) => {
-                        let mine: Vec<_> = ms.iter().filter(|m| m.rule == idx).collect();
+                        // A file rule's match merged into a provider's (one finding per
+                        // secret) is still the file rule's finding.
+                        let mine: Vec<_> = ms
+                            .iter()
+                            .filter(|m| m.rule == idx || m.also == Some(idx))
+                            .collect();
                         let got: Vec<_> = mine
                             .iter()
                             .map(|m| String::from_utf8_lossy(&ex.text.as_bytes()[m.start..m.end]))
@@ -45,7 +50,7 @@ impl Ruleset {
             for neg in &rule.negative_examples {
                 let (text, path) = neg.parts();
                 if let Ok(ms) = engine.scan_path(text.as_bytes(), path)
-                    && ms.iter().any(|m| m.rule == idx)
+                    && ms.iter().any(|m| m.rule == idx || m.also == Some(idx))
                 {
                     failures.push(format!("{o}: negative example {text:?} fired"));
                 }
