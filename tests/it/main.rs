@@ -22,6 +22,8 @@ mod cli;
 mod color;
 /// The configuration file: discovery, strictness, custom rules, allowlists, scan defaults.
 mod config;
+/// docs/coverage.md, the gitleaks-to-caulk rule map: every gitleaks id has a row, every caulk id exists.
+mod coverage;
 /// Base64 and percent-encoded secrets, two levels deep, pointed at in the encoded text.
 mod encoded;
 /// UTF-16, BOM, CR and CRLF text with editor positions.
