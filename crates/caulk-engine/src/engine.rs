@@ -289,6 +289,9 @@ impl Engine {
     /// than any `secret_access_key`). File rules are merged afterwards
     /// ([`Engine::merge_file_rules`]).
     fn yield_generic(&self, out: &mut Vec<Match>) {
+        if out.len() < 2 {
+            return; // nothing to yield to (most inputs)
+        }
         let rules = &self.rules;
         out.sort_by_key(|m| {
             let r = &rules[m.rule];
