@@ -6,10 +6,17 @@
 use std::path::Path;
 
 use crate::decode::encoded::Encoding;
-use crate::decode::{self, Input, Origin, Segment, Sink, k8s};
+use crate::decode::{self, Input, Origin, Segment, Sink, k8s, text};
 use crate::finding::{self, Finding, LineIndex, Locator, NotebookInfo, Provenance};
 use crate::summary::{Scanned, Tally};
 use caulk_engine::engine::Engine;
+
+/// [`scan_input`] of raw bytes: their encoding decided first ([`text::content`]: a byte-order
+/// mark skipped, UTF-16 decoded, binary told apart).
+pub fn scan_bytes(engine: &Engine, raw: &[u8], path: &Path, prov: &Provenance) -> Scanned {
+    let content = text::content(raw);
+    scan_input(engine, Input::of(&content, raw), path, prov)
+}
 
 /// Scans one input (a file, a blob, stdin) named `path` — relative to what was scanned, for the
 /// file walker; in the repository, for git — that came from `prov`: its segments
@@ -104,18 +111,10 @@ impl Sink for Collect<'_> {
             found.retain(|f| memchr::memmem::find(run, f.raw_secret.as_bytes()).is_none());
         }
         let encodings = seg.encodings();
-        if let Some((&inner, outer)) = encodings.split_first() {
-            // `(base64-decoded)`, or `(base64-decoded, inside base64)` two levels down.
-            let mut note = inner.snippet_note().trim_end_matches(')').to_string();
-            for e in outer {
-                note.push_str(", inside ");
-                note.push_str(
-                    e.snippet_note()
-                        .trim_start_matches(" (")
-                        .trim_end_matches(')'),
-                );
-            }
-            note.push(')');
+        if !encodings.is_empty() {
+            // ` (base64-decoded)`, or ` (base64-decoded, inside base64-decoded)` a level down.
+            let labels: Vec<&str> = encodings.iter().map(|e| e.label()).collect();
+            let note = format!(" ({})", labels.join(", inside "));
             let k8s = encodings.contains(&Encoding::K8sSecret);
             for f in &mut found {
                 f.snippet.push_str(&note);

@@ -46,12 +46,12 @@ impl Encoding {
         }
     }
 
-    /// What a snippet says of a finding in such text.
-    pub fn snippet_note(self) -> &'static str {
+    /// What was decoded, as a finding's snippet names it: `base64-decoded`.
+    pub fn label(self) -> &'static str {
         match self {
-            Encoding::Base64 => " (base64-decoded)",
-            Encoding::Percent => " (percent-decoded)",
-            Encoding::K8sSecret => " (base64-decoded from a Kubernetes Secret)",
+            Encoding::Base64 => "base64-decoded",
+            Encoding::Percent => "percent-decoded",
+            Encoding::K8sSecret => "base64-decoded from a Kubernetes Secret",
         }
     }
 }

@@ -155,8 +155,7 @@ pub fn segments(input: Input<'_>, path: &Path, sink: &mut dyn Sink) -> Decoded {
                     text: &strings.text,
                     origin: Origin::Strings(&strings),
                 };
-                sink.segment(&seg);
-                decode_runs(&seg, 1, &mut budget, &[], sink);
+                give(&seg, 1, &mut budget, sink);
             }
         }
         Input::Text(text) => {
@@ -168,8 +167,7 @@ pub fn segments(input: Input<'_>, path: &Path, sink: &mut dyn Sink) -> Decoded {
                         text: &nb.text,
                         origin: Origin::Notebook(nb),
                     };
-                    sink.segment(&seg);
-                    decode_runs(&seg, 1, &mut budget, &[], sink);
+                    give(&seg, 1, &mut budget, sink);
                 });
                 match read {
                     Ok(read) => {
@@ -206,14 +204,19 @@ pub fn segments(input: Input<'_>, path: &Path, sink: &mut dyn Sink) -> Decoded {
                         how: Encoding::K8sSecret,
                     },
                 };
-                sink.segment(&seg);
-                decode_runs(&seg, 2, &mut budget, &[], sink);
+                give(&seg, 2, &mut budget, sink);
             }
             let done: Vec<usize> = values.iter().map(|v| v.0).collect();
             decode_runs(&whole, 1, &mut budget, &done, sink);
         }
     }
     out
+}
+
+/// Hands `sink` a segment, then its encoded runs decoded (the runs' level is `depth`).
+fn give(seg: &Segment<'_>, depth: u8, budget: &mut usize, sink: &mut dyn Sink) {
+    sink.segment(seg);
+    decode_runs(seg, depth, budget, &[], sink);
 }
 
 /// Hands `sink` the decoded encoded runs of `parent` (but those starting at `skip`), and theirs
@@ -244,7 +247,6 @@ fn decode_runs(
                 how: *how,
             },
         };
-        sink.segment(&seg);
-        decode_runs(&seg, depth + 1, budget, &[], sink);
+        give(&seg, depth + 1, budget, sink);
     }
 }

@@ -14,10 +14,8 @@ use std::time::Instant;
 use ignore::{WalkBuilder, WalkState};
 
 use super::io_reason;
-use crate::decode::Input;
-use crate::decode::text;
 use crate::finding::Provenance;
-use crate::scan::scan_input;
+use crate::scan::scan_bytes;
 use crate::summary::{ScanResult, Tally, Unread};
 use crate::triage::baseline::Coverage;
 use caulk_engine::engine::Engine;
@@ -63,8 +61,7 @@ impl Shared {
     /// Scans one input's bytes (named `path` relative to its root) — decoded when UTF-16, read
     /// for strings when binary — and records what it gave.
     fn scan_bytes(&self, engine: &Engine, buf: &[u8], path: &Path, prov: &Provenance) {
-        let content = text::content(buf);
-        let got = scan_input(engine, Input::of(&content, buf), path, prov);
+        let got = scan_bytes(engine, buf, path, prov);
         self.lock().record(&prov.shown, got, |_| true);
     }
 

@@ -7,7 +7,7 @@ use super::io_reason;
 use crate::decode::Input;
 use crate::decode::text::{self, Content};
 use crate::finding::{LineIndex, Provenance};
-use crate::scan::scan_input;
+use crate::scan::{scan_bytes, scan_input};
 use crate::summary::{ScanResult, Unread};
 use caulk_engine::engine::Engine;
 
@@ -74,9 +74,7 @@ pub(super) fn scan_stdin(engine: &Engine, result: &mut ScanResult, input: &mut d
                     window.truncate(max as usize);
                 }
             }
-            let content = text::content(&window);
-            let input = Input::of(&content, &window);
-            let got = scan_input(engine, input, Path::new(""), &Provenance::stdin());
+            let got = scan_bytes(engine, &window, Path::new(""), &Provenance::stdin());
             result.record(NAME, got, |_| true);
             break;
         }
