@@ -93,32 +93,34 @@ pub(crate) fn runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
 }
 
 fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
-    // `i` always follows a byte that cannot stand in a run (or is 0). A run of MIN_BASE64 that
-    // starts at or after `i` covers byte `i + MIN_BASE64 - 1`, the probe: when the probe cannot
-    // stand in a run, skip past it; else walk back to its run's start and on to its end. Word-
-    // dense text is crossed about a probe per word, not a test per byte.
+    // `i` always follows a byte that cannot stand in a run (or is 0), so a run of MIN_BASE64
+    // starting at `i` fills the window `i..i + MIN_BASE64`. The window is read from its end: a
+    // byte that cannot stand in a run at `j` rules out every run starting at or before `j`, and
+    // the next window starts after it. Word-dense text is crossed in about a check per word, not
+    // a test per byte.
     let mut i = 0;
     while i + MIN_BASE64 <= text.len() && *budget > 0 {
-        let probe = i + MIN_BASE64 - 1;
-        if !base64_byte(text[probe]) {
-            i = probe + 1;
+        if let Some(j) = text[i..i + MIN_BASE64]
+            .iter()
+            .rposition(|&b| !base64_byte(b))
+        {
+            i += j + 1;
             continue;
         }
-        let mut start = probe;
-        while start > i && base64_byte(text[start - 1]) {
-            start -= 1;
-        }
-        let mut stop = probe + 1;
-        while stop < text.len() && base64_byte(text[stop]) {
-            stop += 1;
-        }
+        let start = i;
+        let stop = text[start + MIN_BASE64..]
+            .iter()
+            .position(|&b| !base64_byte(b))
+            .map_or(text.len(), |n| start + MIN_BASE64 + n);
         let mut end = stop;
         while end < text.len() && end - stop < 2 && text[end] == b'=' {
             end += 1;
         }
+        // `end` follows a byte that cannot stand in a run, or is a byte that cannot: either
+        // way the next window reads it.
         i = end;
         let symbols = stop - start;
-        if !(MIN_BASE64..=MAX_RUN).contains(&symbols) {
+        if symbols > MAX_RUN {
             continue;
         }
         let run = &text[start..end];
@@ -144,24 +146,48 @@ fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
 /// Whether a base64-alphabet run is likely encoded data rather than a word, a path or a number:
 /// it mixes cases or digits, and is not all hex.
 fn looks_encoded(run: &[u8]) -> bool {
-    // One pass, done as soon as the answer is known: upper and lower case, or a letter and a
-    // digit, and a byte that is no hex digit.
-    let (mut upper, mut lower, mut digit, mut non_hex) = (false, false, false, false);
-    for &b in run {
-        match b {
-            b'A'..=b'F' => upper = true,
-            b'a'..=b'f' => lower = true,
-            b'G'..=b'Z' => (upper, non_hex) = (true, true),
-            b'g'..=b'z' => (lower, non_hex) = (true, true),
-            b'0'..=b'9' => digit = true,
-            _ => non_hex = true,
-        }
-        if non_hex && (upper && lower || (upper || lower) && digit) {
+    // What each byte shows, or-ed a chunk at a time (no branch per byte), done as soon as the
+    // answer is known: upper and lower case, or a letter and a digit, and a byte that is no hex
+    // digit.
+    let encoded = |seen: u8| {
+        seen & NON_HEX != 0
+            && (seen & (UPPER | LOWER) == UPPER | LOWER
+                || seen & (UPPER | LOWER) != 0 && seen & DIGIT != 0)
+    };
+    let mut seen = 0;
+    for chunk in run.chunks(16) {
+        seen |= chunk.iter().fold(0, |s, &b| s | CLASS[usize::from(b)]);
+        if encoded(seen) {
             return true;
         }
     }
     false
 }
+
+const UPPER: u8 = 1;
+const LOWER: u8 = 2;
+const DIGIT: u8 = 4;
+const NON_HEX: u8 = 8;
+
+/// What [`looks_encoded`] sees in a byte: its case, whether it is a digit, whether it is no hex
+/// digit.
+static CLASS: [u8; 256] = {
+    let mut t = [NON_HEX; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'A'..=b'F' => UPPER,
+            b'a'..=b'f' => LOWER,
+            b'G'..=b'Z' => UPPER | NON_HEX,
+            b'g'..=b'z' => LOWER | NON_HEX,
+            b'0'..=b'9' => DIGIT,
+            _ => NON_HEX,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Whether the bytes the whole 4-symbol groups of `head` decode to could be text (no control
 /// byte but tab and line breaks), decoding without allocating and stopping at the first that
@@ -267,6 +293,7 @@ fn percent_offset(run: &[u8], d: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn all(text: &str) -> Vec<(usize, usize, Encoding, String)> {
         let mut out = Vec::new();
@@ -295,6 +322,76 @@ mod tests {
             "integrity sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR",
         ] {
             assert_eq!(all(not), vec![], "{not}");
+        }
+    }
+
+    /// Standard base64 with padding.
+    fn encode(b: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = c.iter().enumerate().fold(0u32, |n, (k, &x)| n | u32::from(x) << (16 - 8 * k));
+            for k in 0..=c.len() {
+                out.push(char::from(A[(n >> (18 - 6 * k) & 63) as usize]));
+            }
+            out.push_str(&"=".repeat(3 - c.len()));
+        }
+        out
+    }
+
+    /// The run search by its definition: every maximal run of base64 bytes, a byte at a time.
+    fn plain_runs(text: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            if !base64_byte(text[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < text.len() && base64_byte(text[i]) {
+                i += 1;
+            }
+            let stop = i;
+            while i < text.len() && i - stop < 2 && text[i] == b'=' {
+                i += 1;
+            }
+            let run = &text[start..i];
+            let symbols = stop - start;
+            let decoded = caulk_engine::checks::base64_decode(run);
+            if symbols >= MIN_BASE64
+                && looks_encoded(&run[..symbols])
+                && decoded.is_some_and(|d| d.len() >= 8 && is_text(&d))
+            {
+                out.push((start, i));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// The skipping search finds what the plain one finds, in text that mixes words,
+        /// separators and base64 of text.
+        #[test]
+        fn the_skipping_search_finds_every_run(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-z_]{1,20}",
+                "[ .,:=\n\"]{1,3}",
+                "[A-Za-z0-9+/]{10,30}={0,2}",
+                proptest::string::string_regex("[ -~]{4,40}").unwrap()
+                    .prop_map(|t| encode(t.as_bytes())),
+            ],
+            0..30,
+        )) {
+            let text = parts.concat();
+            let mut got = Vec::new();
+            let mut budget = budget(text.len());
+            runs(text.as_bytes(), &mut budget, &mut |s, e, enc, _| {
+                if enc == Encoding::Base64 {
+                    got.push((s, e))
+                }
+            });
+            proptest::prop_assert_eq!(got, plain_runs(text.as_bytes()));
         }
     }
 
