@@ -100,47 +100,46 @@ fn base64_runs(text: &[u8], budget: &mut usize, f: &mut OnRun<'_>) {
     // a test per byte.
     let mut i = 0;
     while i + MIN_BASE64 <= text.len() && *budget > 0 {
-        if let Some(j) = text[i..i + MIN_BASE64]
+        match text[i..i + MIN_BASE64]
             .iter()
             .rposition(|&b| !base64_byte(b))
         {
-            i += j + 1;
-            continue;
+            Some(j) => i += j + 1,
+            None => i = run_at(text, i, budget, f),
         }
-        let start = i;
-        let stop = text[start + MIN_BASE64..]
-            .iter()
-            .position(|&b| !base64_byte(b))
-            .map_or(text.len(), |n| start + MIN_BASE64 + n);
-        let mut end = stop;
-        while end < text.len() && end - stop < 2 && text[end] == b'=' {
-            end += 1;
-        }
-        // `end` follows a byte that cannot stand in a run, or is a byte that cannot: either
-        // way the next window reads it.
-        i = end;
-        let symbols = stop - start;
-        if symbols > MAX_RUN {
-            continue;
-        }
-        let run = &text[start..end];
-        if !looks_encoded(&run[..symbols]) {
-            continue;
-        }
-        // The head first: most runs (identifiers, paths, hashes) are not base64 of text, and
-        // show it within a few bytes.
-        if !head_is_text(&run[..symbols.min(HEAD)]) {
-            continue;
-        }
-        let Some(decoded) = caulk_engine::checks::base64_decode(run) else {
-            continue;
-        };
-        if decoded.len() < 8 || !is_text(&decoded) || decoded.len() > *budget {
-            continue;
-        }
+    }
+}
+
+/// Reads the run that starts at `start` (its first [`MIN_BASE64`] bytes may stand in one),
+/// calls `f` if it decodes to text, and returns where the run's padding ends.
+fn run_at(text: &[u8], start: usize, budget: &mut usize, f: &mut OnRun<'_>) -> usize {
+    let stop = text[start + MIN_BASE64..]
+        .iter()
+        .position(|&b| !base64_byte(b))
+        .map_or(text.len(), |n| start + MIN_BASE64 + n);
+    let mut end = stop;
+    while end < text.len() && end - stop < 2 && text[end] == b'=' {
+        end += 1;
+    }
+    let symbols = stop - start;
+    let run = &text[start..end];
+    // The head first: most runs (identifiers, paths, hashes) are not base64 of text, and
+    // show it within a few bytes.
+    if symbols > MAX_RUN
+        || !looks_encoded(&run[..symbols])
+        || !head_is_text(&run[..symbols.min(HEAD)])
+    {
+        return end;
+    }
+    if let Some(decoded) = caulk_engine::checks::base64_decode(run)
+        && decoded.len() >= 8
+        && is_text(&decoded)
+        && decoded.len() <= *budget
+    {
         *budget -= decoded.len();
         f(start, end, Encoding::Base64, &decoded);
     }
+    end
 }
 
 /// Whether a base64-alphabet run is likely encoded data rather than a word, a path or a number:
@@ -330,7 +329,10 @@ mod tests {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = String::new();
         for c in b.chunks(3) {
-            let n = c.iter().enumerate().fold(0u32, |n, (k, &x)| n | u32::from(x) << (16 - 8 * k));
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (k, &x)| n | u32::from(x) << (16 - 8 * k));
             for k in 0..=c.len() {
                 out.push(char::from(A[(n >> (18 - 6 * k) & 63) as usize]));
             }
