@@ -565,6 +565,7 @@ mod tests {
             path: None,
             first_only: false,
             not_after: String::new(),
+            keyword_ends_name: false,
             allowlist: Default::default(),
             remediation: "r".into(),
             examples: vec![],

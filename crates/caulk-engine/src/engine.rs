@@ -182,7 +182,11 @@ impl Engine {
         let mut slot = vec![u32::MAX; self.rules.len()];
         let mut hits: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
         for m in self.prefilter(text.len()).find_overlapping_iter(text) {
+            let ends_name = !text.get(m.end()).is_some_and(u8::is_ascii_alphanumeric);
             for &r in &self.pattern_rules[m.pattern().as_usize()] {
+                if !ends_name && self.rules[r].keyword_ends_name {
+                    continue;
+                }
                 if slot[r] == u32::MAX {
                     slot[r] = hits.len() as u32;
                     hits.push((r, Vec::new()));
@@ -627,6 +631,25 @@ negative_examples = ["x"]
             "_secret starts inside ak_s"
         );
         assert_eq!(e.candidates(b"AK_S"), vec![0]);
+    }
+
+    #[test]
+    fn a_keyword_that_must_end_a_name_counts_only_there() {
+        let e = engine(&TWO.replace("generic = true", "generic = true\nkeyword_ends_name = true"));
+        assert_eq!(e.candidates(b"x = my_secret"), vec![1]);
+        assert_eq!(e.candidates(b"secret=q1w2e3r4"), vec![1]);
+        assert_eq!(
+            e.candidates(b"secrets\nsecret2 secretary"),
+            Vec::<usize>::new()
+        );
+        // Without the setting, the rule is a candidate wherever its keyword stands.
+        assert_eq!(engine(TWO).candidates(b"secretary"), vec![1]);
+        // A name that ends with the keyword later on the line is found.
+        assert_eq!(
+            e.scan(b"secretary; secret=q1w2e3r4").unwrap().len(),
+            1,
+            "secret= after secretary"
+        );
     }
 
     #[test]

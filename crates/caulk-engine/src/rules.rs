@@ -69,6 +69,12 @@ pub struct Rule {
     /// no match. Rules write no left guard of their own.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub not_after: String,
+    /// The rule matches names that end with a keyword (`hf_token =`, not `tokenizer`): a keyword
+    /// counts only where no letter or digit follows it, so the lines of `tokenizer(…)` and
+    /// `tokens` in ML code never run the rule's regex. The regex must agree: each keyword has to
+    /// end the name for it to match.
+    #[serde(default)]
+    pub keyword_ends_name: bool,
     /// Values that mark a match as a placeholder rather than a secret.
     #[serde(default)]
     pub allowlist: Allowlist,
