@@ -69,7 +69,32 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             println!("caulk: {msg}");
             Ok(ExitStatus::Clean)
         }
+        Command::Ignore(args) => run_ignore(args),
     }
+}
+
+/// `caulk ignore`: the fingerprint, checked, appended to `.caulkignore` with its reason and
+/// today's date.
+fn run_ignore(args: crate::cli::IgnoreArgs) -> Result<ExitStatus> {
+    let path = args.file.clone().unwrap_or_else(|| {
+        work_tree_top(Path::new("."))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(suppress::IGNORE_FILE)
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let date = crate::human::iso8601(now, 0);
+    let added = suppress::append(&path, &args.fingerprint, &args.reason, &date[..10])?;
+    let shown = escape(&crate::fsx::shown(&path)).into_owned();
+    let fp = escape(args.fingerprint.trim()).into_owned();
+    match added {
+        true => println!(
+            "caulk: {shown}: accepted {fp}; commit the file so the whole team's scans accept it too"
+        ),
+        false => println!("caulk: {shown}: {fp} is already accepted"),
+    }
+    Ok(ExitStatus::Clean)
 }
 
 /// What a scanning command settled from its flags and the configuration file: flags win, then
@@ -481,6 +506,16 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         with_output(common.output.as_ref(), |w| {
             write_report(&render, common.format, w)
         })?;
+    }
+    if !common.quiet {
+        // The report went to a file, or is one without a summary line for people (JSON, SARIF,
+        // JUnit, a job summary's Markdown): the log still says what was found.
+        if common.output.is_some() || !matches!(common.format, Format::Text | Format::Github) {
+            report::write_summary(&mut io::stderr(), &result.summary)?;
+        }
+        if let Some(first) = result.findings.first() {
+            eprintln!("{}", report::accept_hint(first));
+        }
     }
     // `--report FORMAT=FILE`: the same findings and summary, once per destination (even with -q),
     // never coloured.

@@ -51,6 +51,24 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print caulk's man page (roff): `caulk man | man -l -`.
     Man,
+    /// Accept a finding after triage: append its fingerprint, with a reason, to `.caulkignore`.
+    Ignore(IgnoreArgs),
+}
+
+/// `caulk ignore`.
+#[derive(Debug, Args)]
+pub struct IgnoreArgs {
+    /// The finding's fingerprint: the 12 hex digits of the text report's `accept` line, or the
+    /// whole `fingerprint` of the JSON report.
+    pub fingerprint: String,
+    /// Why the finding is accepted (a revoked fixture, a documented example): written beside it
+    /// for the next reviewer.
+    #[arg(long, required = true)]
+    pub reason: String,
+    /// The file to append to (default: `.caulkignore` at the top of the git work tree, or in the
+    /// current directory outside one).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// `caulk completions`.

@@ -27,6 +27,22 @@ pub struct Provenance {
     pub path_bytes: Option<Vec<u8>>,
     /// The commit that brought the blob (`caulk history`).
     pub commit: Option<CommitInfo>,
+    /// Where the bytes stand in git's life cycle: what a fix must undo depends on it.
+    pub stage: Stage,
+}
+
+/// Where an input stands: in the work tree, staged for a commit, or in a commit. A notebook
+/// output's fix differs: strip it before committing, strip it and stage again, or strip it and
+/// rewrite history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Stage {
+    /// A file on disk or standard input (`caulk scan`).
+    #[default]
+    WorkTree,
+    /// A blob staged for the next commit (`caulk staged`).
+    Index,
+    /// A blob in a commit (`caulk history`, `caulk pre-push`).
+    Commit,
 }
 
 impl Provenance {
@@ -38,6 +54,7 @@ impl Provenance {
             repo_path: repo_path.into(),
             path_bytes: exact_bytes(exact),
             commit: None,
+            stage: Stage::WorkTree,
         }
     }
 
@@ -137,10 +154,39 @@ impl NotebookInfo {
     }
 }
 
-/// What a notebook finding adds to the rule's remediation.
-const FIX_IN_OUTPUT: &str = "This secret was printed into a notebook output: after rotating it, remove the \
-    outputs (`caulk strip FILE`, then `git commit --amend`); if the notebook was pushed, the secret stays in \
-    history until you rewrite it (`git filter-repo --replace-text`) and force-push.";
+/// What a notebook finding in an output adds to the rule's remediation, for a notebook at `path`
+/// standing at `stage`: the command to strip it, and what else its stage needs.
+fn fix_in_output(stage: Stage, path: &str) -> String {
+    let strip = format!("`caulk strip {}`", shell_word(path));
+    match stage {
+        Stage::WorkTree => format!(
+            "This secret was printed into a notebook output: after rotating it, remove the outputs \
+             ({strip}) before the notebook is committed; if it was committed already, the secret \
+             stays in history until that is rewritten (`git filter-repo --replace-text`)."
+        ),
+        Stage::Index => format!(
+            "This secret was printed into a notebook output: after rotating it, strip the outputs \
+             ({strip}) and stage the notebook again (`git add {}`).",
+            shell_word(path)
+        ),
+        Stage::Commit => format!(
+            "This secret was printed into a notebook output and committed: after rotating it, strip \
+             the outputs ({strip}) and commit; the secret stays in history until you rewrite it \
+             (`git filter-repo --replace-text`) and force-push."
+        ),
+    }
+}
+
+/// `path` as one shell word: as it is when it needs no quoting, else in single quotes.
+fn shell_word(path: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-+@%:,=".contains(c);
+    if !path.is_empty() && path.chars().all(plain) {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
+}
+
 const FIX_IN_SOURCE: &str = "In a notebook cell: read the value with os.environ or getpass at run time \
     instead, and clear the cell's outputs before committing.";
 
@@ -282,11 +328,10 @@ pub fn findings(
             }
             if let Some(nb) = notebook {
                 remediation.push(' ');
-                remediation.push_str(&caulk_engine::rules::one_line(if nb.in_output() {
-                    FIX_IN_OUTPUT
-                } else {
-                    FIX_IN_SOURCE
-                }));
+                remediation.push_str(&match nb.in_output() {
+                    true => fix_in_output(prov.stage, &prov.shown),
+                    false => caulk_engine::rules::one_line(FIX_IN_SOURCE),
+                });
             }
             let raw_secret = String::from_utf8_lossy(secret).into_owned();
             Finding {

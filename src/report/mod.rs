@@ -104,6 +104,36 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The summary line, uncoloured: for standard error when the report itself went to a file or is
+/// not text (a CI log then still says what the scan found, not only an exit code).
+pub(crate) fn write_summary(w: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    summary_line(w, s, &Style { on: false })
+}
+
+/// The three ways to accept a finding that is a false alarm, with the exact line to write for
+/// `f` (the first finding reported): a pragma on its line (not for a finding in a commit: the
+/// line is history), a `.caulkignore` entry by `caulk ignore`, or a baseline of them all.
+pub(crate) fn accept_hint(f: &Finding) -> String {
+    let pragma = match f.commit {
+        None => format!("`# caulk:allow {}` on its line, ", f.rule_id),
+        Some(_) => String::new(),
+    };
+    format!(
+        "caulk: a false alarm? Accept it in one step: {pragma}`caulk ignore {} --reason \"…\"` \
+         (a .caulkignore line), or every finding of today with a baseline (`caulk scan \
+         --write-baseline .caulk-baseline.json`).",
+        short_fingerprint(&f.fingerprint)
+    )
+}
+
+/// The fingerprint as the text report shows it and `.caulkignore` accepts it: its first 12 hex
+/// digits, as git shortens a commit id.
+pub(crate) fn short_fingerprint(fingerprint: &str) -> &str {
+    &fingerprint[..fingerprint
+        .len()
+        .min(crate::triage::suppress::SHORT_FINGERPRINT)]
+}
+
 fn summary_line(w: &mut dyn Write, s: &Summary, st: &Style) -> io::Result<()> {
     let head = if s.findings == 0 && s.errors > 0 {
         // Never "no secrets found" over input that was not read.

@@ -61,18 +61,51 @@ impl Counts {
     }
 }
 
-/// Fingerprints listed in `.caulkignore` files: one a line, `#` starts a comment.
+/// Hex digits of a fingerprint that identify it: the text report shows this many, and a
+/// `.caulkignore` entry must have at least this many.
+pub(crate) const SHORT_FINGERPRINT: usize = 12;
+
+/// Hex digits of a whole fingerprint.
+const FULL_FINGERPRINT: usize = 32;
+
+/// Fingerprints listed in `.caulkignore` files: one a line (whole, or its first 12 or more hex
+/// digits), `#` starts a comment.
 #[derive(Debug, Default)]
 pub(crate) struct IgnoreFile {
-    fingerprints: HashSet<String>,
+    /// Entries by their first [`SHORT_FINGERPRINT`] digits (a finding's fingerprint is looked
+    /// up by its own), each the whole entry.
+    fingerprints: std::collections::HashMap<String, Vec<String>>,
     /// The files read, for messages.
     pub sources: Vec<PathBuf>,
 }
 
+/// The fingerprint a `.caulkignore` line holds (lowercased), `None` for a blank or comment line,
+/// or why the line is not one. A gitleaks-shaped `path:rule:line:FINGERPRINT` line is read by its
+/// last field, which must be caulk's fingerprint (gitleaks' own `path:rule:line` is no
+/// fingerprint of caulk's, and is refused rather than read as a line number).
+pub(crate) fn parse_entry(line: &str) -> Result<Option<String>, String> {
+    let entry = line.split('#').next().unwrap_or("").trim();
+    if entry.is_empty() {
+        return Ok(None);
+    }
+    let fp = entry.rsplit(':').next().unwrap_or("").trim();
+    if (SHORT_FINGERPRINT..=FULL_FINGERPRINT).contains(&fp.len())
+        && fp.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Ok(Some(fp.to_ascii_lowercase()));
+    }
+    Err(format!(
+        "`{}` is no caulk fingerprint ({SHORT_FINGERPRINT} to {FULL_FINGERPRINT} hex digits, as the \
+         text report's `accept` line and the JSON `fingerprint` show it); add entries with \
+         `caulk ignore FINGERPRINT --reason \"…\"`",
+        crate::sanitize::escape(entry)
+    ))
+}
+
 impl IgnoreFile {
     /// Reads `.caulkignore` in each of `dirs` that has one. A file that exists but cannot be
-    /// read is an error: accepting nothing silently would block unexpectedly, accepting all
-    /// would hide findings.
+    /// read, or holds a line that is no fingerprint, is an error naming the file and line:
+    /// accepting nothing silently would block unexpectedly, accepting junk would hide findings.
     pub(crate) fn load(dirs: &[PathBuf]) -> anyhow::Result<IgnoreFile> {
         let mut out = IgnoreFile::default();
         for dir in dirs {
@@ -83,11 +116,15 @@ impl IgnoreFile {
             }
             let text =
                 crate::fsx::read_regular_text(&path, "ignore file", crate::fsx::INPUT_LIMIT)?;
-            for line in text.lines() {
-                let entry = line.split('#').next().unwrap_or("").trim();
-                // A gitleaks-style `path:rule:line` entry ends with the fingerprint caulk prints.
-                if let Some(fp) = entry.rsplit(':').next().filter(|f| !f.is_empty()) {
-                    out.fingerprints.insert(fp.to_ascii_lowercase());
+            for (n, line) in text.lines().enumerate() {
+                match parse_entry(line) {
+                    Ok(Some(fp)) => out
+                        .fingerprints
+                        .entry(fp[..SHORT_FINGERPRINT].to_string())
+                        .or_default()
+                        .push(fp),
+                    Ok(None) => {}
+                    Err(why) => anyhow::bail!("{}:{}: {why}", crate::fsx::shown(&path), n + 1),
                 }
             }
             out.sources.push(path);
@@ -95,9 +132,62 @@ impl IgnoreFile {
         Ok(out)
     }
 
+    /// Whether an entry is `fingerprint` or begins it.
     fn contains(&self, fingerprint: &str) -> bool {
-        self.fingerprints.contains(fingerprint)
+        fingerprint.get(..SHORT_FINGERPRINT).is_some_and(|short| {
+            self.fingerprints
+                .get(short)
+                .is_some_and(|v| v.iter().any(|e| fingerprint.starts_with(e.as_str())))
+        })
     }
+}
+
+/// `caulk ignore FINGERPRINT --reason …`: appends the entry, with the reason and the date as its
+/// comment, to the `.caulkignore` at `path` (created when missing). A fingerprint already
+/// listed is not added twice. Returns whether the file changed.
+pub(crate) fn append(
+    path: &Path,
+    fingerprint: &str,
+    reason: &str,
+    date: &str,
+) -> anyhow::Result<bool> {
+    let fp = match parse_entry(fingerprint) {
+        Ok(Some(fp)) if !fingerprint.contains([':', '#']) => fp,
+        Ok(_) | Err(_) => anyhow::bail!(
+            "`{}` is no caulk fingerprint: give the {SHORT_FINGERPRINT} to {FULL_FINGERPRINT} hex \
+             digits the text report's `accept` line shows",
+            crate::sanitize::escape(fingerprint)
+        ),
+    };
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().any(char::is_control) {
+        anyhow::bail!(
+            "--reason must say, on one line, why the finding is accepted (a reviewer reads it later)"
+        );
+    }
+    let mut text = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => anyhow::bail!(
+            "{}: is a symbolic link; caulk does not write through links: add the line to the file \
+             it points to by hand",
+            crate::fsx::shown(path)
+        ),
+        Ok(_) => crate::fsx::read_regular_text(path, "ignore file", crate::fsx::INPUT_LIMIT)?,
+        Err(_) => String::new(),
+    };
+    // The file must stay readable: a bad line already in it is named now, not at the next scan.
+    for (n, line) in text.lines().enumerate() {
+        match parse_entry(line) {
+            Ok(Some(e)) if e == fp => return Ok(false),
+            Ok(_) => {}
+            Err(why) => anyhow::bail!("{}:{}: {why}", crate::fsx::shown(path), n + 1),
+        }
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!("{fp}  # {reason} ({date})\n"));
+    crate::fsx::write_atomic(path, text.as_bytes(), None, crate::fsx::Existing::Replace)?;
+    Ok(true)
 }
 
 /// What may hold findings back (the baseline comes separately, after `--min-confidence`).

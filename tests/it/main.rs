@@ -24,6 +24,8 @@ mod color;
 mod config;
 /// docs/coverage.md, the gitleaks-to-caulk rule map: every gitleaks id has a row, every caulk id exists.
 mod coverage;
+/// Daily use: fixes that fit the mode, the summary on stderr, `caulk ignore`.
+mod daily;
 /// Base64 and percent-encoded secrets, two levels deep, pointed at in the encoded text.
 mod encoded;
 /// UTF-16, BOM, CR and CRLF text with editor positions.

@@ -10,7 +10,7 @@ use git2::{FileMode, Oid, Repository};
 use rayon::prelude::*;
 
 use crate::decode::Input;
-use crate::finding::{CommitInfo, Provenance};
+use crate::finding::{CommitInfo, Provenance, Stage};
 use crate::scan;
 use crate::summary::{ScanResult, Summary, Unread};
 use crate::triage::audit;
@@ -112,6 +112,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
         let shown = path_str(&origin.path);
         Provenance {
             commit: origin.commit.map(|c| infos[c].clone()),
+            stage: Stage::Commit,
             ..Provenance::new(&shown, &shown, &origin.path)
         }
     };

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{DiffOptions, ErrorCode, Oid, Repository};
 
 use crate::decode::Input;
-use crate::finding::Provenance;
+use crate::finding::{Provenance, Stage};
 use crate::scan;
 use crate::summary::{ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
@@ -98,7 +98,10 @@ pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult
     for change in changes {
         let path = path_from_bytes(&change.path);
         let display = path_str(&path);
-        let prov = Provenance::new(&display, &display, &path);
+        let prov = Provenance {
+            stage: Stage::Index,
+            ..Provenance::new(&display, &display, &path)
+        };
         let text = match read_blob(&repo, change.new, opts.max_file_size) {
             Ok(Blob::Text(t)) => t,
             Ok(Blob::Binary(bytes)) => {
