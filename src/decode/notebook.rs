@@ -7,8 +7,9 @@
 //!
 //! Nothing is dropped: a JSON object whose keys are MIME types or attachment names is read entry
 //! by entry in file order, so a duplicated key keeps every copy (serde's maps keep only the last);
-//! a duplicated or unknown field of the notebook, a worksheet, a cell or an output is an error, and
-//! the file is then scanned as plain text.
+//! a field nbformat does not define, in the notebook, a worksheet, a cell or an output, is
+//! scanned in place as raw JSON (Jupyter keeps such fields and opens the notebook); a duplicated
+//! field is an error, and the file is then scanned as plain text.
 //!
 //! Memory stays proportional to the file: cells are read one at a time and each segment is handed
 //! to the caller as soon as it is decoded, then dropped. Each segment keeps a small map from its
@@ -241,91 +242,195 @@ const TOP: &[&str] = &[
 /// Field names of an nbformat 3 worksheet.
 const SHEET: &[&str] = &["cells", "metadata"];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the `IgnoredAny` fields are named only so that they are known
+/// A cell. Fields nbformat does not define (nbdev's `idx_`, an extension's) are kept as raw
+/// JSON in `extra` and scanned in place, as Jupyter keeps them: they are no reason to read a
+/// notebook Jupyter opens as plain text.
+#[derive(Default)]
 struct Cell<'a> {
-    #[serde(borrow, default)]
     cell_type: Cow<'a, str>,
-    #[serde(borrow, default)]
     source: Option<&'a RawValue>,
     /// nbformat 3 code cells keep their source here.
-    #[serde(borrow, default)]
     input: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     metadata: Option<&'a RawValue>,
     /// Read one at a time after the cell ([`Output`] is larger than most outputs' JSON).
-    #[serde(borrow, default)]
     outputs: Option<Vec<&'a RawValue>>,
     /// Files pasted into a markdown cell: name → MIME type → base64 data (or text).
-    #[serde(borrow, default)]
     attachments: Option<Entries<'a, Entries<'a, &'a RawValue>>>,
-    #[serde(default)]
-    id: Option<IgnoredAny>,
-    #[serde(default)]
-    execution_count: Option<IgnoredAny>,
-    // nbformat 3
-    #[serde(default)]
-    language: Option<IgnoredAny>,
-    #[serde(default)]
-    prompt_number: Option<IgnoredAny>,
-    #[serde(default)]
-    collapsed: Option<IgnoredAny>,
-    #[serde(default)]
-    level: Option<IgnoredAny>,
+    extra: Vec<(Key<'a>, &'a RawValue)>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the `IgnoredAny` fields are named only so that they are known
+/// Fields of a cell that hold nothing to scan (ids, counters, nbformat 3's layout).
+const CELL_QUIET: &[&str] = &[
+    "id",
+    "execution_count",
+    "language",
+    "prompt_number",
+    "collapsed",
+    "level",
+];
+
+impl<'de> Deserialize<'de> for Cell<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cell<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a cell")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell<'de>, A::Error> {
+                let mut c = Cell::default();
+                let mut seen = Seen::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let k = key.0.as_ref();
+                    seen.first(CELL_READ, k)?;
+                    match k {
+                        "cell_type" => c.cell_type = map.next_value()?,
+                        "source" => c.source = map.next_value()?,
+                        "input" => c.input = map.next_value()?,
+                        "metadata" => c.metadata = map.next_value()?,
+                        "outputs" => c.outputs = map.next_value()?,
+                        "attachments" => c.attachments = map.next_value()?,
+                        _ if CELL_QUIET.contains(&k) => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => c.extra.push((key, map.next_value()?)),
+                    }
+                }
+                Ok(c)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// An output. Fields nbformat does not define are kept in `extra` and scanned in place.
+#[derive(Default)]
 struct Output<'a> {
-    #[serde(borrow, default)]
     output_type: Cow<'a, str>,
-    #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
     /// `stream` text (nbformat 3: also `text/plain` of results).
-    #[serde(borrow, default)]
     text: Option<&'a RawValue>,
     /// MIME type → representation, every entry kept in file order.
-    #[serde(borrow, default)]
     data: Option<Entries<'a, &'a RawValue>>,
-    #[serde(borrow, default)]
     ename: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     evalue: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     traceback: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     metadata: Option<&'a RawValue>,
     /// Display bookkeeping (`display_id`); not saved by Jupyter, read as raw JSON if present.
-    #[serde(borrow, default)]
     transient: Option<&'a RawValue>,
-    #[serde(default)]
-    execution_count: Option<IgnoredAny>,
-    /// nbformat 3 keeps other representations at the top level of the output.
-    #[serde(borrow, default)]
-    html: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    latex: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    javascript: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    json: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    markdown: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    svg: Option<&'a RawValue>,
+    /// nbformat 3 keeps other representations at the top level of the output, by these names
+    /// (`html`, `png`, …): each with its MIME type, in file order.
+    v3: Vec<(&'static str, &'a RawValue)>,
     /// nbformat 3's name of a stream.
-    #[serde(borrow, default)]
     stream: Option<Cow<'a, str>>,
-    #[serde(default)]
-    prompt_number: Option<IgnoredAny>,
-    #[serde(borrow, default)]
-    png: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    jpeg: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pdf: Option<&'a RawValue>,
+    extra: Vec<(Key<'a>, &'a RawValue)>,
+}
+
+/// nbformat 3's top-level representations of an output, with their MIME types.
+const OUTPUT_V3: &[(&str, &str)] = &[
+    ("html", "text/html"),
+    ("latex", "text/latex"),
+    ("javascript", "application/javascript"),
+    ("json", "application/json"),
+    ("markdown", "text/markdown"),
+    ("svg", "image/svg+xml"),
+    ("png", "image/png"),
+    ("jpeg", "image/jpeg"),
+    ("pdf", "application/pdf"),
+];
+
+impl<'de> Deserialize<'de> for Output<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Output<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an output")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Output<'de>, A::Error> {
+                let mut o = Output::default();
+                let mut seen = Seen::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let k = key.0.as_ref();
+                    seen.first(OUTPUT_READ, k)?;
+                    match k {
+                        "output_type" => o.output_type = map.next_value()?,
+                        "name" => o.name = map.next_value()?,
+                        "text" => o.text = map.next_value()?,
+                        "data" => o.data = map.next_value()?,
+                        "ename" => o.ename = map.next_value()?,
+                        "evalue" => o.evalue = map.next_value()?,
+                        "traceback" => o.traceback = map.next_value()?,
+                        "metadata" => o.metadata = map.next_value()?,
+                        "transient" => o.transient = map.next_value()?,
+                        "stream" => o.stream = map.next_value()?,
+                        "execution_count" | "prompt_number" => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => match OUTPUT_V3.iter().find(|(name, _)| *name == k) {
+                            Some((_, mime)) => o.v3.push((mime, map.next_value()?)),
+                            None => o.extra.push((key, map.next_value()?)),
+                        },
+                    }
+                }
+                Ok(o)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Fields of a cell whose value is read (a second copy would replace the first unscanned).
+const CELL_READ: &[&str] = &[
+    "cell_type",
+    "source",
+    "input",
+    "metadata",
+    "outputs",
+    "attachments",
+];
+
+/// Fields of an output whose value is read.
+const OUTPUT_READ: &[&str] = &[
+    "output_type",
+    "name",
+    "text",
+    "data",
+    "ename",
+    "evalue",
+    "traceback",
+    "metadata",
+    "transient",
+    "stream",
+    "html",
+    "latex",
+    "javascript",
+    "json",
+    "markdown",
+    "svg",
+    "png",
+    "jpeg",
+    "pdf",
+];
+
+/// Which of an object's read fields were seen: one given twice is an error (serde would keep
+/// the last copy and drop the first unscanned). Fields kept raw in `extra` may repeat: every
+/// copy is scanned.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    /// Notes `k`, one of `read` or not; fails when it was seen before.
+    fn first<E: de::Error>(&mut self, read: &'static [&'static str], k: &str) -> Result<(), E> {
+        let Some(i) = read.iter().position(|f| *f == k) else {
+            return Ok(());
+        };
+        if self.0 & 1 << i != 0 {
+            return Err(E::duplicate_field(read[i]));
+        }
+        self.0 |= 1 << i;
+        Ok(())
+    }
 }
 
 /// An object key, borrowed from the file when it holds no escape.
@@ -642,24 +747,20 @@ impl<'a> Emitter<'a, '_> {
                 let mime = mime.0.as_ref();
                 self.media(Some(*raw), oat(mime), mime)?;
             }
-            for (field, raw) in [
-                ("text/html", o.html),
-                ("text/latex", o.latex),
-                ("application/javascript", o.javascript),
-                ("application/json", o.json),
-                ("text/markdown", o.markdown),
-                ("image/svg+xml", o.svg),
-                ("image/png", o.png),
-                ("image/jpeg", o.jpeg),
-                ("application/pdf", o.pdf),
-            ] {
-                self.media(raw, oat(field), field)?;
+            for &(mime, raw) in &o.v3 {
+                self.media(Some(raw), oat(mime), mime)?;
             }
             self.add(o.ename, oat("ename"), Join::LinesAnsi)?;
             self.add(o.evalue, oat("evalue"), Join::LinesAnsi)?;
             self.add(o.traceback, oat("traceback"), Join::LinesAnsi)?;
             self.add(o.metadata, oat("metadata"), Join::Raw)?;
             self.add(o.transient, oat("transient"), Join::Raw)?;
+            for (key, raw) in &o.extra {
+                self.add(Some(*raw), oat(key.0.as_ref()), Join::Raw)?;
+            }
+        }
+        for (key, raw) in &cell.extra {
+            self.add(Some(*raw), at(ci, ct, key.0.as_ref()), Join::Raw)?;
         }
         for (name, by_mime) in cell.attachments.iter().flat_map(|a| &a.0) {
             for (mime, raw) in &by_mime.0 {
@@ -696,10 +797,21 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
         };
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let k = key.0.as_ref();
-            let i = TOP
-                .iter()
-                .position(|f| *f == k)
-                .ok_or_else(|| de::Error::unknown_field(k, TOP))?;
+            let Some(i) = TOP.iter().position(|f| *f == k) else {
+                // A field nbformat does not define: scanned in place, as raw JSON.
+                let v: &'de RawValue = map.next_value()?;
+                let place = Place {
+                    cell: None,
+                    cell_type: None,
+                    output: None,
+                    output_type: None,
+                    field: key.0.clone(),
+                };
+                self.0
+                    .add(Some(v), place, Join::Raw)
+                    .map_err(de::Error::custom)?;
+                continue;
+            };
             if std::mem::replace(&mut seen[i], true) {
                 return Err(de::Error::duplicate_field(TOP[i]));
             }
@@ -805,10 +917,20 @@ impl<'de> Visitor<'de> for Worksheet<'_, 'de, '_> {
         let mut seen = [false; 2];
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let k = key.0.as_ref();
-            let i = SHEET
-                .iter()
-                .position(|f| *f == k)
-                .ok_or_else(|| de::Error::unknown_field(k, SHEET))?;
+            let Some(i) = SHEET.iter().position(|f| *f == k) else {
+                let v: &'de RawValue = map.next_value()?;
+                let place = Place {
+                    cell: None,
+                    cell_type: None,
+                    output: None,
+                    output_type: None,
+                    field: format!("worksheet {k}").into(),
+                };
+                self.0
+                    .add(Some(v), place, Join::Raw)
+                    .map_err(de::Error::custom)?;
+                continue;
+            };
             if std::mem::replace(&mut seen[i], true) {
                 return Err(de::Error::duplicate_field(SHEET[i]));
             }
@@ -1329,6 +1451,26 @@ mod tests {
     }
 
     #[test]
+    fn fields_nbformat_does_not_define_are_scanned_in_place() {
+        let file = "{\"cells\": [{\"cell_type\": \"code\", \"idx_\": 3, \"sauce\": {\"k\": \"cell-extra\"}, \"source\": \"s\", \"outputs\": [{\"output_type\": \"stream\", \"name\": \"stdout\", \"text\": \"t\", \"txt\": \"output-extra\"}]}], \"nbformat\": 4, \"extra\": \"top-extra\", \"nbformat_minor\": 5}";
+        let segs = segments(file).unwrap();
+        for (field, cell, text) in [
+            ("sauce", Some(0), "cell-extra"),
+            ("txt", Some(0), "output-extra"),
+            ("extra", None, "top-extra"),
+        ] {
+            let s = seg(&segs, field, cell);
+            let got = String::from_utf8_lossy(&s.text);
+            assert!(got.contains(text), "{field}: {got}");
+            // Positions point into the file, at the value.
+            let at = got.find(text).unwrap();
+            assert_eq!(&file[s.file_offset(at)..][..text.len()], text);
+        }
+        assert_eq!(seg(&segs, "txt", Some(0)).info.output, Some(0));
+        assert!(fields(&segs).contains(&"source"));
+    }
+
+    #[test]
     fn not_notebooks_say_why() {
         let cases = [
             (
@@ -1336,19 +1478,15 @@ mod tests {
                 "not a valid notebook: expected value at line 1 column 12",
             ),
             ("{\"nbformat\": 4}", "not shaped like a notebook"),
-            // a field caulk would not read: the whole file is scanned as text instead
+            // a field given twice: one copy would go unscanned, so the file is read as text
             (
-                "{\"cells\": [], \"nbformat\": 4, \"extra\": \"x\"}",
-                "not a valid notebook: unknown field `extra`",
-            ),
-            (
-                "{\"cells\": [{\"cell_type\": \"code\", \"sauce\": []}], \"nbformat\": 4}",
-                "not a valid notebook: unknown field `sauce`",
+                "{\"cells\": [{\"cell_type\": \"code\", \"source\": \"a\", \"source\": \"b\"}], \"nbformat\": 4}",
+                "not a valid notebook: duplicate field `source`",
             ),
             ("[1, 2]", "not a valid notebook: invalid type"),
             (
-                "{\"cells\": [{\"outputs\": [{}, {\"output_type\": \"stream\", \"txt\": \"x\"}]}], \"nbformat\": 4}",
-                "not a valid notebook: output 2: unknown field `txt` (caulk reads only nbformat's fields as a notebook) at line 1",
+                "{\"cells\": [{\"outputs\": [{}, {\"output_type\": \"stream\", \"text\": \"x\", \"text\": \"y\"}]}], \"nbformat\": 4}",
+                "not a valid notebook: output 2: duplicate field `text`",
             ),
             (
                 "{\"cells\": [], \"nbformat\": 4} x",
