@@ -70,6 +70,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Clean)
         }
         Command::Ignore(args) => run_ignore(args),
+        Command::Doctor(args) => Ok(match crate::doctor::run(args.fix)? {
+            true => ExitStatus::Findings,
+            false => ExitStatus::Clean,
+        }),
     }
 }
 

@@ -53,6 +53,18 @@ pub enum Command {
     Man,
     /// Accept a finding after triage: append its fingerprint, with a reason, to `.caulkignore`.
     Ignore(IgnoreArgs),
+    /// Check the repository's set-up: secret files ignored, the hook installed in this clone,
+    /// notebook outputs stripped, a CI job that scans (exit 1 when something is missing).
+    Doctor(DoctorArgs),
+}
+
+/// `caulk doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Apply the safe fixes first: the missing `.gitignore` lines, and caulk's pre-commit hook
+    /// when no hook runs caulk.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 /// `caulk ignore`.

@@ -56,7 +56,12 @@ fn script(chain: bool) -> String {
 }
 
 fn is_ours(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
+    std::fs::read_to_string(path).is_ok_and(|t| is_caulks(&t))
+}
+
+/// Whether a hook script's text is the hook `caulk install-hook` writes.
+pub(crate) fn is_caulks(script: &str) -> bool {
+    script.contains(MARKER)
 }
 
 /// Installs the hook; returns what was done, for the user.

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub(crate) mod config;
 pub mod decode;
+pub(crate) mod doctor;
 pub mod exit;
 pub mod finding;
 pub(crate) mod fsx;

@@ -26,6 +26,8 @@ mod config;
 mod coverage;
 /// Daily use: fixes that fit the mode, the summary on stderr, `caulk ignore`.
 mod daily;
+/// `caulk doctor`: the set-up checked on real repositories, `--fix` applied.
+mod doctor;
 /// Base64 and percent-encoded secrets, two levels deep, pointed at in the encoded text.
 mod encoded;
 /// UTF-16, BOM, CR and CRLF text with editor positions.
