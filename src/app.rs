@@ -707,23 +707,25 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
                 .join(", ")
         ),
     };
-    let confidence = match rule.validate {
-        Some(check) => format!(
-            "high when its `{}` check passes (offline), low when it fails",
-            serde_json::to_value(check)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
-        None => format!("{} (the format matched)", rule.base_confidence()),
-    };
     let mut out = vec![
         format!("{} — {}", rule.id, rule.description),
         String::new(),
         format!("looks like   {shape}"),
         format!("regex        {}", rule.regex),
-        format!("confidence   {confidence}"),
     ];
+    for (i, line) in report::wrap(&confidence_meaning(rule), 86)
+        .into_iter()
+        .enumerate()
+    {
+        out.push(format!(
+            "{}{line}",
+            if i == 0 {
+                "confidence   "
+            } else {
+                "             "
+            }
+        ));
+    }
     if let Some(e) = rule.entropy {
         out.push(format!("entropy      at least {e} bits per character"));
     }
@@ -748,6 +750,31 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
         ));
     }
     out.push(format!("defined in   {}", rule.source));
+    // The provider's other rules (same file, same first word of the id): another generation of
+    // its keys, the same key in a config file, …
+    let family = |r: &caulk_engine::rules::Rule| {
+        (r.source.clone(), r.id.split('-').next().map(str::to_string))
+    };
+    let kin: Vec<_> = set
+        .rules
+        .iter()
+        .filter(|r| r.id != rule.id && family(r) == family(rule))
+        .collect();
+    const KIN_SHOWN: usize = 6;
+    for (i, r) in kin.iter().take(KIN_SHOWN).enumerate() {
+        let lead = if i == 0 {
+            "see also     "
+        } else {
+            "             "
+        };
+        out.push(format!("{lead}{} — {}", r.id, r.description));
+    }
+    if kin.len() > KIN_SHOWN {
+        out.push(format!(
+            "             and {} more (`caulk rules`)",
+            kin.len() - KIN_SHOWN
+        ));
+    }
     with_output(None, |w| {
         for l in &out {
             writeln!(w, "{}", escape(l))?;
@@ -755,6 +782,39 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
         Ok(())
     })?;
     Ok(ExitStatus::Clean)
+}
+
+/// What a finding's confidence means for `rule`, level by level, as `caulk explain` says it.
+fn confidence_meaning(rule: &caulk_engine::rules::Rule) -> String {
+    use caulk_engine::checks::Confidence;
+    if let Some(check) = rule.validate {
+        let name = serde_json::to_value(check)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        return format!(
+            "high when its `{name}` check passes (a checksum or structure inside the secret, \
+             verified offline); low when it fails (the shape matched but the inside did not: \
+             often a placeholder, an example or a damaged copy)"
+        );
+    }
+    match rule.base_confidence() {
+        Confidence::High => "always high: the pattern itself carries the provider's marker or \
+             layout, so a match is very unlikely to be anything else"
+            .into(),
+        Confidence::Medium => "always medium: the documented format matched (with its context \
+             where the rule needs one); nothing inside the secret can be checked offline"
+            .into(),
+        Confidence::Low if rule.generic && rule.confidence.is_none() => "always low: only the \
+             context (a name such as `password =`) and the value's randomness point at a secret; \
+             no provider format confirms it, so look before you rotate"
+            .into(),
+        Confidence::Low => format!(
+            "always low: the format matched, but the rule rates what it finds as less urgent or \
+             often harmless (its reasons are in {})",
+            rule.source
+        ),
+    }
 }
 
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {

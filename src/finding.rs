@@ -177,8 +177,10 @@ pub struct Finding {
     pub remediation: String,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
-    /// `high` (checksum or structure verified), `medium` (format matched) or `low` (context or
-    /// entropy only, or a failed structure check).
+    /// `high` (a checksum or structure in the secret verified, or a pattern that carries the
+    /// provider's marker), `medium` (the documented format matched) or `low` (context and
+    /// entropy only, a failed structure check, or a rule that rates its finds less urgent);
+    /// `caulk explain RULE` says which applies to a rule.
     pub confidence: caulk_engine::checks::Confidence,
     /// What else caulk could tell offline (a JWT's expiry); absent when nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
