@@ -464,12 +464,19 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             f.secret = Some(f.raw_secret.clone());
         }
     }
-    // Colour: the text report to standard output, unless `--no-color`; then anstream decides as
-    // other command-line tools do (NO_COLOR, CLICOLOR_FORCE, CLICOLOR, a terminal, TERM=dumb).
+    // Colour: only the text report to standard output; `--color` (or `--no-color`) first, then
+    // the environment, then whether standard output is a terminal that takes colour.
+    let when = match (common.color, common.no_color) {
+        (_, true) => crate::cli::ColorWhen::Never,
+        (w, false) => w.unwrap_or(crate::cli::ColorWhen::Auto),
+    };
     let color = common.format == Format::Text
-        && !common.no_color
         && common.output.is_none()
-        && anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
+        && color_wanted(
+            when,
+            |k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()),
+            || io::stdout().is_terminal(),
+        );
     let mut render = Report {
         findings: &result.findings,
         summary: &result.summary,
@@ -494,6 +501,40 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         result.findings.len(),
         result.summary.errors,
     ))
+}
+
+/// Whether to colour, as other command-line tools decide: the flag wins; in `auto`, a non-empty
+/// `NO_COLOR` means never, then a `FORCE_COLOR` or `CLICOLOR_FORCE` set to anything but `0`
+/// (or empty) means always, `CLICOLOR=0` means never, and otherwise a terminal (`terminal`)
+/// that takes colour: `TERM` names one other than `dumb` (on Windows, unset will do) or
+/// `CLICOLOR` asks for it.
+fn color_wanted(
+    when: crate::cli::ColorWhen,
+    env: impl Fn(&str) -> Option<String>,
+    terminal: impl FnOnce() -> bool,
+) -> bool {
+    use crate::cli::ColorWhen;
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto if set("NO_COLOR").is_some() => false,
+        ColorWhen::Auto
+            if ["FORCE_COLOR", "CLICOLOR_FORCE"]
+                .iter()
+                .any(|k| set(k).is_some_and(|v| v != "0")) =>
+        {
+            true
+        }
+        ColorWhen::Auto if env("CLICOLOR").as_deref() == Some("0") => false,
+        ColorWhen::Auto => {
+            let term = match env("TERM") {
+                Some(t) => t != "dumb",
+                None => cfg!(windows),
+            };
+            (term || set("CLICOLOR").is_some()) && terminal()
+        }
+    }
 }
 
 /// Writes `report` in `format` to `w`: the one place a format becomes its reporter.
