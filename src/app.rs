@@ -48,22 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             with_output(None, |w| w.write_all(&script))?;
             Ok(ExitStatus::Clean)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            with_output(None, |w| {
-                clap_mangen::Man::new(cmd.clone()).render(w)?;
-                // One section per subcommand, as `git help` pages have their options.
-                for sub in cmd.get_subcommands() {
-                    writeln!(w, ".SH \"CAULK {}\"", sub.get_name().to_uppercase())?;
-                    if let Some(about) = sub.get_about() {
-                        writeln!(w, "{}", about.to_string().replace('\\', "\\\\"))?;
-                    }
-                    clap_mangen::Man::new(sub.clone()).render_options_section(w)?;
-                }
-                Ok(())
-            })?;
-            Ok(ExitStatus::Clean)
-        }
+        Command::Man => with_output(None, crate::man::render).map(|_| ExitStatus::Clean),
         Command::UninstallHook => {
             let msg = crate::hook::uninstall(&git::open_repo()?)?;
             println!("caulk: {msg}");

@@ -130,9 +130,9 @@ fn completions_for_each_shell_and_a_man_page() {
         assert!(stdout(&["completions", shell]).contains("caulk"), "{shell}");
     }
     let man = stdout(&["man"]);
-    assert!(man.contains(".TH caulk 1"));
-    for sub in ["SCAN", "STAGED", "HISTORY", "RULES", "EXPLAIN"] {
-        assert!(man.contains(&format!(".SH \"CAULK {sub}\"")), "{sub}");
+    assert!(man.contains(".TH CAULK 1"));
+    for sub in ["scan", "staged", "history", "rules", "explain"] {
+        assert!(man.contains(&format!(".SS \"caulk {sub}\"")), "{sub}");
     }
     assert!(
         man.contains("write\\-baseline"),
