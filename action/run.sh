@@ -12,11 +12,13 @@
 # the job fails (exit 2) with an `::error::` and a summary saying the scan did not run — never
 # "no secrets".
 #
-# caulk runs once: GitHub annotations on stdout (`--format github`), the job summary
-# (`--report markdown=…`, a Markdown table) and a SARIF file (`--report sarif=…`) come from the
-# same scan. Inputs come as INPUT_* variables: CONFIG, BASELINE, ARGS, FAIL_ON_FINDINGS (true),
-# SARIF_FILE (caulk.sarif), SCAN (auto | all). CAULK_BIN names the binary (default: caulk on
-# PATH). Exit: 0 clean, 1 findings (0 with fail-on-findings false), 2 the scan did not run.
+# caulk runs once: the text report in the job log, coloured (`--color always`: a CI log is no
+# terminal), GitHub annotations (`--report github=…`, printed after it, since GitHub reads
+# workflow commands from stdout), the job summary (`--report markdown=…`, a Markdown table) and
+# a SARIF file (`--report sarif=…`) come from the same scan. Inputs come as INPUT_* variables:
+# CONFIG, BASELINE, ARGS, FAIL_ON_FINDINGS (true), SARIF_FILE (caulk.sarif), SCAN (auto | all),
+# COLOR (always | auto | never). CAULK_BIN names the binary (default: caulk on PATH). Exit: 0
+# clean, 1 findings (0 with fail-on-findings false), 2 the scan did not run.
 set -uo pipefail
 
 caulk=${CAULK_BIN:-caulk}
@@ -28,6 +30,7 @@ mode=${INPUT_SCAN:-auto}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 output=${GITHUB_OUTPUT:-/dev/null}
 markdown=${RUNNER_TEMP:-/tmp}/caulk-summary.md
+annotations=${RUNNER_TEMP:-/tmp}/caulk-annotations.txt
 
 # Fails the job: the scan did not run (or did not finish), said on the log as an error
 # annotation, in the job summary and in the outputs. Never "no secrets".
@@ -191,16 +194,17 @@ actions/checkout with fetch-depth: 0"
     ;;
 esac
 
-common=(--no-color)
+common=(--color "${INPUT_COLOR:-always}")
 [ -n "${INPUT_CONFIG:-}" ] && common+=(--config "$INPUT_CONFIG")
 [ -n "${INPUT_BASELINE:-}" ] && common+=(--baseline "$INPUT_BASELINE")
 # shellcheck disable=SC2206 # extra arguments are words, as on a command line
 [ -n "${INPUT_ARGS:-}" ] && common+=(${INPUT_ARGS})
 
 echo "caulk: scanning ${target[*]} ($event)" >&2
-rm -f "$sarif" "$markdown"
-# One scan: annotations on stdout, the summary and the SARIF file from the same findings.
-"$caulk" history "${target[@]}" "${common[@]}" --format github \
+rm -f "$sarif" "$markdown" "$annotations"
+# One scan: the coloured text report on stdout; annotations, the summary and the SARIF file from
+# the same findings.
+"$caulk" history "${target[@]}" "${common[@]}" --report "github=$annotations" \
   --report "sarif=$sarif" --report "markdown=$markdown"
 code=$?
 
@@ -209,8 +213,9 @@ case "$code" in
   *) fail_closed "caulk history ${target[*]} failed (exit $code; its message is above): nothing was \
 judged, so the job fails" ;;
 esac
-[ -f "$sarif" ] && [ -f "$markdown" ] \
-  || fail_closed "caulk exited $code but did not write its reports ($sarif, $markdown)"
+[ -f "$sarif" ] && [ -f "$markdown" ] && [ -f "$annotations" ] \
+  || fail_closed "caulk exited $code but did not write its reports ($sarif, $markdown, $annotations)"
+cat "$annotations"
 cat "$markdown" >> "$summary"
 
 findings=$(python3 - "$sarif" <<'PY'

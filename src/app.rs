@@ -48,22 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             with_output(None, |w| w.write_all(&script))?;
             Ok(ExitStatus::Clean)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            with_output(None, |w| {
-                clap_mangen::Man::new(cmd.clone()).render(w)?;
-                // One section per subcommand, as `git help` pages have their options.
-                for sub in cmd.get_subcommands() {
-                    writeln!(w, ".SH \"CAULK {}\"", sub.get_name().to_uppercase())?;
-                    if let Some(about) = sub.get_about() {
-                        writeln!(w, "{}", about.to_string().replace('\\', "\\\\"))?;
-                    }
-                    clap_mangen::Man::new(sub.clone()).render_options_section(w)?;
-                }
-                Ok(())
-            })?;
-            Ok(ExitStatus::Clean)
-        }
+        Command::Man => with_output(None, crate::man::render).map(|_| ExitStatus::Clean),
         Command::UninstallHook => {
             let msg = crate::hook::uninstall(&git::open_repo()?)?;
             println!("caulk: {msg}");
@@ -493,12 +478,19 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
             f.secret = Some(f.raw_secret.clone());
         }
     }
-    // Colour: the text report to standard output, unless `--no-color`; then anstream decides as
-    // other command-line tools do (NO_COLOR, CLICOLOR_FORCE, CLICOLOR, a terminal, TERM=dumb).
+    // Colour: only the text report to standard output; `--color` (or `--no-color`) first, then
+    // the environment, then whether standard output is a terminal that takes colour.
+    let when = match (common.color, common.no_color) {
+        (_, true) => crate::cli::ColorWhen::Never,
+        (w, false) => w.unwrap_or(crate::cli::ColorWhen::Auto),
+    };
     let color = common.format == Format::Text
-        && !common.no_color
         && common.output.is_none()
-        && anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
+        && color_wanted(
+            when,
+            |k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()),
+            || io::stdout().is_terminal(),
+        );
     let mut render = Report {
         findings: &result.findings,
         summary: &result.summary,
@@ -533,6 +525,40 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
         result.findings.len(),
         result.summary.errors,
     ))
+}
+
+/// Whether to colour, as other command-line tools decide: the flag wins; in `auto`, a non-empty
+/// `NO_COLOR` means never, then a `FORCE_COLOR` or `CLICOLOR_FORCE` set to anything but `0`
+/// (or empty) means always, `CLICOLOR=0` means never, and otherwise a terminal (`terminal`)
+/// that takes colour: `TERM` names one other than `dumb` (on Windows, unset will do) or
+/// `CLICOLOR` asks for it.
+fn color_wanted(
+    when: crate::cli::ColorWhen,
+    env: impl Fn(&str) -> Option<String>,
+    terminal: impl FnOnce() -> bool,
+) -> bool {
+    use crate::cli::ColorWhen;
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto if set("NO_COLOR").is_some() => false,
+        ColorWhen::Auto
+            if ["FORCE_COLOR", "CLICOLOR_FORCE"]
+                .iter()
+                .any(|k| set(k).is_some_and(|v| v != "0")) =>
+        {
+            true
+        }
+        ColorWhen::Auto if env("CLICOLOR").as_deref() == Some("0") => false,
+        ColorWhen::Auto => {
+            let term = match env("TERM") {
+                Some(t) => t != "dumb",
+                None => cfg!(windows),
+            };
+            (term || set("CLICOLOR").is_some()) && terminal()
+        }
+    }
 }
 
 /// Writes `report` in `format` to `w`: the one place a format becomes its reporter.
@@ -746,23 +772,25 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
                 .join(", ")
         ),
     };
-    let confidence = match rule.validate {
-        Some(check) => format!(
-            "high when its `{}` check passes (offline), low when it fails",
-            serde_json::to_value(check)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
-        None => format!("{} (the format matched)", rule.base_confidence()),
-    };
     let mut out = vec![
         format!("{} — {}", rule.id, rule.description),
         String::new(),
         format!("looks like   {shape}"),
         format!("regex        {}", rule.regex),
-        format!("confidence   {confidence}"),
     ];
+    for (i, line) in report::wrap(&confidence_meaning(rule), 86)
+        .into_iter()
+        .enumerate()
+    {
+        out.push(format!(
+            "{}{line}",
+            if i == 0 {
+                "confidence   "
+            } else {
+                "             "
+            }
+        ));
+    }
     if let Some(e) = rule.entropy {
         out.push(format!("entropy      at least {e} bits per character"));
     }
@@ -787,6 +815,31 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
         ));
     }
     out.push(format!("defined in   {}", rule.source));
+    // The provider's other rules (same file, same first word of the id): another generation of
+    // its keys, the same key in a config file, …
+    let family = |r: &caulk_engine::rules::Rule| {
+        (r.source.clone(), r.id.split('-').next().map(str::to_string))
+    };
+    let kin: Vec<_> = set
+        .rules
+        .iter()
+        .filter(|r| r.id != rule.id && family(r) == family(rule))
+        .collect();
+    const KIN_SHOWN: usize = 6;
+    for (i, r) in kin.iter().take(KIN_SHOWN).enumerate() {
+        let lead = if i == 0 {
+            "see also     "
+        } else {
+            "             "
+        };
+        out.push(format!("{lead}{} — {}", r.id, r.description));
+    }
+    if kin.len() > KIN_SHOWN {
+        out.push(format!(
+            "             and {} more (`caulk rules`)",
+            kin.len() - KIN_SHOWN
+        ));
+    }
     with_output(None, |w| {
         for l in &out {
             writeln!(w, "{}", escape(l))?;
@@ -794,6 +847,39 @@ fn explain(id: &str, config: Option<&Path>, no_config: bool) -> Result<ExitStatu
         Ok(())
     })?;
     Ok(ExitStatus::Clean)
+}
+
+/// What a finding's confidence means for `rule`, level by level, as `caulk explain` says it.
+fn confidence_meaning(rule: &caulk_engine::rules::Rule) -> String {
+    use caulk_engine::checks::Confidence;
+    if let Some(check) = rule.validate {
+        let name = serde_json::to_value(check)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        return format!(
+            "high when its `{name}` check passes (a checksum or structure inside the secret, \
+             verified offline); low when it fails (the shape matched but the inside did not: \
+             often a placeholder, an example or a damaged copy)"
+        );
+    }
+    match rule.base_confidence() {
+        Confidence::High => "always high: the pattern itself carries the provider's marker or \
+             layout, so a match is very unlikely to be anything else"
+            .into(),
+        Confidence::Medium => "always medium: the documented format matched (with its context \
+             where the rule needs one); nothing inside the secret can be checked offline"
+            .into(),
+        Confidence::Low if rule.generic && rule.confidence.is_none() => "always low: only the \
+             context (a name such as `password =`) and the value's randomness point at a secret; \
+             no provider format confirms it, so look before you rotate"
+            .into(),
+        Confidence::Low => format!(
+            "always low: the format matched, but the rule rates what it finds as less urgent or \
+             often harmless (its reasons are in {})",
+            rule.source
+        ),
+    }
 }
 
 fn run_rules(args: RulesArgs) -> Result<ExitStatus> {

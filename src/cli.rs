@@ -154,8 +154,7 @@ pub struct CommonArgs {
     /// Threads to scan with (0: one per core). [default: 0]
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Never colour the output (NO_COLOR and CLICOLOR=0 are honoured too; CLICOLOR_FORCE=1
-    /// colours a pipe).
+    /// Never colour the output: the same as `--color never`.
     #[arg(long)]
     pub no_color: bool,
     /// Print nothing but errors; the exit code tells the result.
@@ -193,6 +192,11 @@ pub struct CommonArgs {
     /// List suppressed findings, with the reason, in the JSON report (`suppressed`).
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Colour the text report on standard output: auto (on a terminal, unless NO_COLOR is set or
+    /// CLICOLOR=0; FORCE_COLOR or CLICOLOR_FORCE colour a pipe), always, or never. The flag beats
+    /// the environment. [default: auto]
+    #[arg(long, value_name = "WHEN", value_enum, conflicts_with = "no_color")]
+    pub color: Option<ColorWhen>,
 }
 
 /// `caulk scan`.
@@ -411,4 +415,17 @@ mod tests {
         assert!(Cli::try_parse_from(["caulk", "scan", "--frobnicate"]).is_err());
         assert!(Cli::try_parse_from(["caulk", "scan", "--format", "xml"]).is_err());
     }
+}
+
+/// When the text report is coloured (`--color`): CI logs render colour but are no terminal, so
+/// `always` is asked for there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour a terminal; the environment (NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE, CLICOLOR)
+    /// decides otherwise.
+    Auto,
+    /// Always colour, whatever the output and the environment.
+    Always,
+    /// Never colour.
+    Never,
 }

@@ -199,9 +199,11 @@ pub struct Finding {
     pub description: String,
     /// The path as named (lossy UTF-8 for non-UTF-8 names).
     pub path: String,
-    /// 1-based line of the secret's first character.
+    /// 1-based line of the secret's first character; for a key block (PEM, OpenSSH, PGP,
+    /// PuTTY), of its opening line (`-----BEGIN … PRIVATE KEY-----`), where editors point.
     pub line: usize,
-    /// 1-based column (in characters) of the secret's first character.
+    /// 1-based column (in characters) of the secret's first character (of a key block's
+    /// opening).
     pub column: usize,
     /// 1-based line of the secret's last character.
     pub end_line: usize,
@@ -221,8 +223,10 @@ pub struct Finding {
     pub remediation: String,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
-    /// `high` (checksum or structure verified), `medium` (format matched) or `low` (context or
-    /// entropy only, or a failed structure check).
+    /// `high` (a checksum or structure in the secret verified, or a pattern that carries the
+    /// provider's marker), `medium` (the documented format matched) or `low` (context and
+    /// entropy only, a failed structure check, or a rule that rates its finds less urgent);
+    /// `caulk explain RULE` says which applies to a rule.
     pub confidence: caulk_engine::checks::Confidence,
     /// What else caulk could tell offline (a JWT's expiry); absent when nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -308,9 +312,10 @@ pub fn findings(
         .map(|(i, m)| {
             let rule = &rules[m.rule];
             let secret = &text[m.start..m.end];
-            let (line, column) = position(m.start, false);
+            let at = reported_start(rule, text, m);
+            let (line, column) = position(at, false);
             let (end_line, end_column) = position(m.end, true);
-            let snippet_line = lines.line_of(m.start);
+            let snippet_line = lines.line_of(at);
             let (ls, le) = lines.span(text, snippet_line);
             let has_pragma = match pragma_line.get() {
                 Some((l, has)) if l == snippet_line => has,
@@ -344,7 +349,15 @@ pub fn findings(
                 end_column,
                 secret_redacted: redacted[i].clone(),
                 secret: None,
-                snippet: snippet(text, &lines, snippet_line, &spans, &redacted, i, m),
+                snippet: snippet(
+                    text,
+                    &lines,
+                    snippet_line,
+                    &spans,
+                    &redacted,
+                    i,
+                    &Match { start: at, ..*m },
+                ),
                 // A pragma counts in source text, never in a notebook output: code cannot
                 // write one there on purpose.
                 inline_allow: !notebook.is_some_and(|n| n.in_output())
@@ -367,6 +380,27 @@ pub fn findings(
             }
         })
         .collect()
+}
+
+/// What opens a key block in a rule's pattern: a PEM armour line (`-----BEGIN … PRIVATE
+/// KEY-----`) or a PuTTY file's first line.
+const KEY_OPENINGS: [&[u8]; 2] = [b"-----BEGIN", b"PuTTY-User-Key-File-"];
+
+/// Where a finding is reported: the secret's first byte, except for a key block, which editors,
+/// reviewers and other scanners point at by its opening line, not by the first line of its body
+/// (the rule's secret). The opening is the last one before the secret within the match (the
+/// match's bytes around the secret, `m.context`, bound the search). The secret, so the
+/// fingerprint and the redaction, stay the body.
+fn reported_start(rule: &Rule, text: &[u8], m: &Match) -> usize {
+    if !rule.multiline || m.context == 0 {
+        return m.start;
+    }
+    let before = &text[m.start.saturating_sub(m.context)..m.start];
+    KEY_OPENINGS
+        .iter()
+        .filter(|o| memchr::memmem::find(rule.regex.as_bytes(), o).is_some())
+        .find_map(|o| memchr::memmem::rfind(before, o))
+        .map_or(m.start, |i| m.start - before.len() + i)
 }
 
 /// A JWT's expiry, said plainly: an expired token is still worth rotating away (its signing key

@@ -199,6 +199,19 @@ fn a_pull_request_that_adds_a_key_is_blocked_with_annotations_summary_and_sarif(
         stdout.contains("::error file=eval.py,line=1,endLine=1,col=10,"),
         "{stdout}"
     );
+    // The log holds the text report in colour (a CI log is no terminal: `--color always`); the
+    // workflow commands stay plain, or GitHub would not read them.
+    assert!(
+        stdout.contains("\x1b[1m\x1b[31mhuggingface-token\x1b[0m"),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("::error"))
+            .all(|l| l.starts_with("::error") && !l.contains('\x1b')),
+        "{stdout:?}"
+    );
     assert!(
         r.summary.starts_with("### ❌ caulk: 1 secret in 1 file"),
         "{}",
@@ -290,6 +303,7 @@ fn action_yml_runs_the_tested_script() {
         "fail-on-findings",
         "sarif-file",
         "scan",
+        "color",
     ] {
         assert!(yml.contains(&format!("  {input}:\n")), "input {input}");
         let var = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));

@@ -40,6 +40,59 @@ fn explain_prints_what_a_rule_finds_and_how_to_rotate() {
     assert!(output_text(&o).contains("no rule has the id `hugging-face`"));
 }
 
+/// W&B's rules name both key generations (the `wandb_v1_` key and the legacy 40-hex key), and
+/// each confidence level is said as what it means for the rule, never "low (the format
+/// matched)".
+#[test]
+fn explain_names_wandb_key_generations_and_what_confidence_means() {
+    for id in [
+        "wandb-api-key",
+        "wandb-api-key-legacy",
+        "wandb-netrc",
+        "wandb-api-key-context",
+    ] {
+        let text = stdout(&["explain", id]);
+        assert!(text.contains("`wandb_v1_`"), "{id}: {text}");
+        assert!(
+            text.contains("legacy 40-hex") || text.contains("legacy API key (40 hex)"),
+            "{id}: {text}"
+        );
+        assert!(text.contains("see also     wandb-"), "{id}: {text}");
+    }
+    let conf = |id: &str| {
+        let text = stdout(&["explain", id]);
+        let at = text.find("confidence   ").unwrap();
+        let rest = &text[at..];
+        rest[..rest.find("\nentropy").unwrap_or(rest.len())].to_string()
+    };
+    assert!(
+        conf("groq-api-key")
+            .starts_with("confidence   always medium: the documented format matched")
+    );
+    let generic = conf("generic-password-assignment");
+    assert!(
+        generic.starts_with("confidence   always low: only the context"),
+        "{generic}"
+    );
+    assert!(!generic.contains("format matched"), "{generic}");
+    assert!(conf("sentry-dsn").contains("always low: the format matched, but the rule rates"));
+    assert!(conf("putty-private-key").starts_with("confidence   always high: the pattern itself"));
+    let checked = conf("github-token");
+    assert!(
+        checked.contains("high when its `github-crc32` check passes")
+            && checked.contains("low when it fails"),
+        "{checked}"
+    );
+    for id in [
+        "groq-api-key",
+        "generic-password-assignment",
+        "sentry-dsn",
+        "github-token",
+    ] {
+        assert!(!conf(id).contains("(the format matched)"), "{id}");
+    }
+}
+
 #[test]
 fn explain_reads_custom_rules_from_the_configuration() {
     let dir = tempfile::TempDir::new().unwrap();
@@ -77,9 +130,9 @@ fn completions_for_each_shell_and_a_man_page() {
         assert!(stdout(&["completions", shell]).contains("caulk"), "{shell}");
     }
     let man = stdout(&["man"]);
-    assert!(man.contains(".TH caulk 1"));
-    for sub in ["SCAN", "STAGED", "HISTORY", "RULES", "EXPLAIN"] {
-        assert!(man.contains(&format!(".SH \"CAULK {sub}\"")), "{sub}");
+    assert!(man.contains(".TH CAULK 1"));
+    for sub in ["scan", "staged", "history", "rules", "explain"] {
+        assert!(man.contains(&format!(".SS \"caulk {sub}\"")), "{sub}");
     }
     assert!(
         man.contains("write\\-baseline"),

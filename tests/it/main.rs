@@ -42,6 +42,9 @@ mod git;
 mod git_objects;
 /// Nothing is written through a symbolic link or over an input of the same run.
 mod links_and_writes;
+/// `caulk man`: one page with every command, EXIT STATUS, ENVIRONMENT and FILES, clean under
+/// `mandoc -T lint`.
+mod man;
 /// Notebooks end to end, and `caulk strip` against the real nbstripout.
 mod notebooks;
 /// A history range that silences its own secret is shown as notices.

@@ -69,7 +69,7 @@ fn expected() -> Vec<Want> {
         ),
         (
             "pem_output.ipynb",
-            14,
+            13,
             8,
             "private-key",
             json!(0),

@@ -22,7 +22,7 @@ const DEMO: &[(&str, u64, u64, &str)] = &[
         20,
         "google-api-key",
     ),
-    ("fixtures/demo/deploy/id_rsa", 2, 1, "private-key"),
+    ("fixtures/demo/deploy/id_rsa", 1, 1, "private-key"),
     ("fixtures/demo/explore.ipynb", 22, 22, "huggingface-token"),
     ("fixtures/demo/requirements.txt", 4, 13, "github-token"),
     (
@@ -646,5 +646,110 @@ fn no_network_crates_in_the_dependency_tree() {
         "tokio",
     ] {
         assert!(!names.contains(&banned), "{banned} is in Cargo.lock");
+    }
+}
+
+/// A fake RSA key body (the private-key rule's own example): its DER structure is valid, the
+/// numbers are not a key.
+const KEY_BODY: &str = "MIICVAIBACprsGuiSHrXN/3Kec72gy6BhzzJAANe7pVtESXLwDvrO7EKb//+vcXg\naJ1xCPRUin+xHabz8F4FJ73RFh/P7QV0KY26V2Z8Ji+qCXjd0TwTxzI1rPjN5KjB\n88PllP26Eh+PeY/TYzNX7CXjiWhKXfRzgGJR/nxiRAbVFyi3t/77fgB9EYyZv4U4\nkptRjvqfHC6rK6BZ1e1VWMOY7k4+GisQ7NAsxm1fKK4JrYXmqPU9aOr9Kfa9lwPi\nWH2BYKo/7+A+KY8RcM5oxr17DtZJDdpCqEoIaz8rZBHeVqXmJfsmvrp6DEAj9aaG\n6bp6B/M25tZdyyfhXpnFbXyU59l6TiOIlkYjxLgCYa8g9LcGQ5dTpD/a9JVrQa5n\nwPXP5yMiJBhlGC8GpHLJJBLeHqdIIE2J8VNlfuM4nyouL9tgM7W+jMELmrWB377G\nDsrtAmN23RBlw5Es2rY7QPaymlC+Cj5jJ0+55v1L0YDNjH3ykhmLmQ+CmLxS94RP\nSrOfhsKPMBCd0FP6M1oQUaj+axveE6YSoNDOwvpygZ/yBa6ltHF4hINj4GYSOQYM\nqW8KP0a0ltFnuW10zDxmYlN8OqHq9qcVCXosfV+3muM3x3OgocKeq7vbm7LRrkM+\ne+p/Yk6dYdOG9rb96AEpUDNP4GS3JReNLBSFTZ7xYL6+dvsb/fQqtG40rVVfpJSu\nMEIU8wdSg0Hx2Pcn5q6BMz2ZsEe3YSjwZHdmb3WdqkerLKpin0UZMPn1NwhZz6Hv\n37ReBBOAlAplm3Czcz39AfGLJRj5TzB0XuQAXioikg==";
+
+/// A key block is reported at its `-----BEGIN … PRIVATE KEY-----` line (a PuTTY key at its first
+/// line), where editors and other scanners point, in a key file, a Python string, a JSON string
+/// with `\n` escapes and a CRLF file; the secret stays the body, so the fingerprint does not
+/// depend on the line, and no report prints the body.
+#[test]
+fn key_blocks_are_reported_at_their_begin_line() {
+    let pem =
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----\n");
+    let json_body = KEY_BODY.replace('\n', "\\n");
+    let files: Vec<(String, String)> = vec![
+        ("a.pem".into(), format!("\n\n{pem}")),
+        (
+            "b.py".into(),
+            format!("def key():\n    return \"\"\"{}\"\"\"\n", pem.trim_end()),
+        ),
+        (
+            "c.json".into(),
+            format!(
+                "{{\n  \"ssh_key\": \"-----BEGIN RSA PRIVATE KEY-----\\n{json_body}\\n-----END RSA PRIVATE KEY-----\\n\"\n}}\n"
+            ),
+        ),
+        ("d.pem".into(), format!("# deploy\r\n{}", pem.replace('\n', "\r\n"))),
+        (
+            "e.ppk".into(),
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIHq8Zr2LwP0vYt9KxBmm3Nf7cJ4hT1sW6yDg5eKa0Ru8\nAAAA\nPrivate-Lines: 1\nAAAAIGF3q8Zr2LwP0vYt9KxBmm3Nf7cJ4hT1sW6yDg5eKa0Ru8xQ\nPrivate-MAC: 0d9a\n".into(),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let (code, report, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    let got: Vec<(String, u64, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a.pem".to_string(), 3, 1, 16),
+            ("b.py".to_string(), 2, 15, 15),
+            ("c.json".to_string(), 2, 15, 2),
+            ("d.pem".to_string(), 2, 1, 15),
+            ("e.ppk".to_string(), 1, 1, 8),
+        ]
+    );
+    let snippets: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["snippet"].as_str().unwrap())
+        .collect();
+    assert_eq!(snippets[0], "-----BEGIN RSA PRIVATE KEY-----");
+    assert_eq!(snippets[4], "PuTTY-User-Key-File-3: ssh-ed25519");
+    // The body is still the secret: the same key in two files differs only by path, and one
+    // moved down keeps its fingerprint.
+    let fp = |r: &serde_json::Value, p: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = fp(&report, "a.pem");
+    std::fs::write(dir.path().join("a.pem"), format!("# moved\n\n\n\n{pem}")).unwrap();
+    let (_, moved, _) = scan_json(dir.path(), &["."]);
+    assert_eq!(fp(&moved, "a.pem"), before);
+    assert_eq!(positions(&moved)[0].1, 5);
+    // No format prints the body.
+    let (_, shown, _) = scan_json(dir.path(), &[".", "--show-secrets"]);
+    let secrets: Vec<String> = shown["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap().to_string())
+        .collect();
+    for format in ["text", "json", "sarif", "github", "junit", "markdown"] {
+        let out = caulk()
+            .current_dir(dir.path())
+            .args(["scan", ".", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_no_secret(&output_text(&out), &secrets, format);
     }
 }

@@ -11,6 +11,7 @@ pub(crate) fn caulk() -> Command {
     // A developer's shell may force colour (`CLICOLOR_FORCE`): tests see caulk's own defaults.
     c.env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
         .env_remove("CLICOLOR");
     c
 }
