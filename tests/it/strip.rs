@@ -523,9 +523,10 @@ fn first_difference(a: &str, b: &str) -> String {
     "no line differs".into()
 }
 
-/// A notebook with every multi-line string joined, as nbformat reads it (`rejoin_lines`):
-/// sources, stream text and mime bundles (JSON mimes aside). Two notebooks equal after this
-/// differ only in how nbformat writes what neither was asked to strip.
+/// A notebook as nbformat reads it: every multi-line string joined (`rejoin_lines`: sources,
+/// stream text, mime bundles but JSON ones) and the transient keys gone (`strip_transient`:
+/// `orig_nbformat`, a cell's `trusted`). Two notebooks equal after this differ only in how
+/// nbformat writes what neither was asked to strip.
 fn rejoined(text: &str) -> Value {
     fn join(v: &mut Value) {
         if let Some(lines) = v.as_array()
@@ -546,8 +547,17 @@ fn rejoined(text: &str) -> Value {
         }
     }
     let mut nb: Value = serde_json::from_str(text).unwrap();
+    // nbformat's strip_transient, on reading and writing.
+    if let Some(Value::Object(m)) = nb.get_mut("metadata") {
+        for k in ["orig_nbformat", "orig_nbformat_minor", "signature"] {
+            m.shift_remove(k);
+        }
+    }
     if let Some(Value::Array(cells)) = nb.get_mut("cells") {
         for cell in cells {
+            if let Some(Value::Object(m)) = cell.get_mut("metadata") {
+                m.shift_remove("trusted");
+            }
             if let Some(src) = cell.get_mut("source") {
                 join(src);
             }
@@ -619,6 +629,13 @@ fn cross_check(
         }
     };
     for (name, text) in notebooks {
+        // The one deliberate difference: nbstripout reads an nbformat 3 code cell's source
+        // from `source`, where that format has `input`, and drops every code cell.
+        let v3 = serde_json::from_str::<Value>(text).unwrap()["nbformat"].as_u64() < Some(4);
+        if v3 && args.contains(&"--drop-empty-cells") {
+            eprintln!("{name}: nbformat 3 with --drop-empty-cells: not compared");
+            continue;
+        }
         let a = std::fs::read_to_string(ours.path().join(name)).unwrap();
         let b = std::fs::read_to_string(theirs.path().join(name)).unwrap();
         compare(name, &a, &b, "in place");
