@@ -662,7 +662,9 @@ fn run_strip_filter(
     }
     if args.status {
         let (installed, msg) = filter::status(&git::open_repo()?)?;
-        println!("{}", escape(&msg));
+        for line in msg.lines() {
+            println!("{}", escape(line));
+        }
         return Ok(Some(if installed {
             ExitStatus::Clean
         } else {

@@ -185,6 +185,7 @@ pub(crate) fn status(repo: &Repository) -> Result<(bool, String)> {
         .unwrap_or_else(|| repo.path())
         .display()
         .to_string();
+    let place = place.trim_end_matches('/');
     let attr = repo
         .get_attr(
             Path::new("notebook.ipynb"),

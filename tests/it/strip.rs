@@ -331,7 +331,10 @@ fn the_git_filter_keeps_outputs_out_of_the_index() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("the notebook filter is installed"))
-        .stdout(predicate::str::contains("filter.caulk.smudge = cat"));
+        .stdout(predicate::str::contains("\n  filter.caulk.smudge = cat\n"))
+        .stdout(predicate::str::contains(
+            "\n  *.ipynb: filter = caulk, diff = caulk\n",
+        ));
 
     let working = leaky_notebook("print(token)", HF);
     std::fs::write(repo.join("nb.ipynb"), &working).unwrap();
@@ -388,6 +391,22 @@ fn the_git_filter_keeps_outputs_out_of_the_index() {
     // caulk's scan of what is staged sees no key either.
     git(repo, &["add", "nb.ipynb"]);
     caulk().current_dir(repo).arg("staged").assert().code(0);
+    // A notebook the filter cannot read is not staged at all (the filter is required).
+    std::fs::write(repo.join("broken.ipynb"), format!("{{\"cells\": [\"{HF}\"")).unwrap();
+    let out = Process::new("git")
+        .current_dir(repo)
+        .args(["add", "broken.ipynb"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("caulk: <stdin>: not a valid notebook"),
+        "{err}"
+    );
+    assert!(!err.contains(HF), "{err}");
+    assert_eq!(git_out(repo, &["ls-files", "broken.ipynb"]), "");
+    std::fs::remove_file(repo.join("broken.ipynb")).unwrap();
 
     caulk()
         .current_dir(repo)
