@@ -634,8 +634,16 @@ fn strip_file(path: &Path, opts: &crate::strip::StripOptions, check: bool) -> Re
 }
 
 fn run_strip(args: StripArgs) -> Result<ExitStatus> {
-    let opts = crate::strip::StripOptions::with_extra_keys(&args.extra_keys)
-        .map_err(anyhow::Error::msg)?;
+    let opts = crate::strip::StripOptions {
+        keep_output: args.keep_output,
+        keep_count: args.keep_count,
+        drop_empty_cells: args.drop_empty_cells,
+        ..crate::strip::StripOptions::with_extra_keys(&args.extra_keys)
+            .map_err(anyhow::Error::msg)?
+    };
+    if let Some(status) = run_strip_filter(&args, &opts)? {
+        return Ok(status);
+    }
     let mut files = Vec::new();
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
@@ -662,6 +670,14 @@ fn run_strip(args: StripArgs) -> Result<ExitStatus> {
     let (mut pending, mut errors) = (0, 0);
     for f in &files {
         let shown = crate::fsx::shown(f);
+        if args.textconv {
+            // git's textconv: the notebook as it would be staged, on stdout; the file untouched.
+            let text = crate::fsx::read_regular_text(f, "notebook", STRIP_LIMIT)?;
+            let new =
+                crate::strip::strip(&text, &opts).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+            io::stdout().write_all(new.as_deref().unwrap_or(&text).as_bytes())?;
+            continue;
+        }
         match strip_file(f, &opts, args.check) {
             Err(e) => {
                 eprintln!("caulk: {}", escape(&format!("{e:#}")));
@@ -684,6 +700,54 @@ fn run_strip(args: StripArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// `caulk strip` as a git filter: `--install`, `--uninstall`, `--status`, and a notebook on
+/// stdin (no PATH, or `-`) stripped to stdout. `None`: none of these, strip the PATHs.
+fn run_strip_filter(
+    args: &StripArgs,
+    opts: &crate::strip::StripOptions,
+) -> Result<Option<ExitStatus>> {
+    use crate::strip::filter;
+    if args.attributes.is_some() && !args.install && !args.uninstall {
+        bail!("--attributes goes with --install or --uninstall");
+    }
+    let attrs = args.attributes.as_deref();
+    if args.install {
+        let msg = filter::install(&git::open_repo()?, attrs, &opts.as_flags())?;
+        println!("caulk: {}", escape(&msg));
+        return Ok(Some(ExitStatus::Clean));
+    }
+    if args.uninstall {
+        println!(
+            "caulk: {}",
+            escape(&filter::uninstall(&git::open_repo()?, attrs)?)
+        );
+        return Ok(Some(ExitStatus::Clean));
+    }
+    if args.status {
+        let (installed, msg) = filter::status(&git::open_repo()?)?;
+        for line in msg.lines() {
+            println!("{}", escape(line));
+        }
+        return Ok(Some(if installed {
+            ExitStatus::Clean
+        } else {
+            ExitStatus::Findings
+        }));
+    }
+    if !(args.paths.is_empty() || args.paths.iter().all(|p| p.as_os_str() == "-")) {
+        return Ok(None);
+    }
+    if args.paths.is_empty() && io::stdin().is_terminal() {
+        bail!("no notebook named and none on stdin: `caulk strip NOTEBOOK…`, or pipe one in");
+    }
+    let pending = crate::strip::stdin_to_stdout(opts, args.check, STRIP_LIMIT)?;
+    Ok(Some(if pending {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }))
 }
 
 /// Runs `f` on the report destination: `--output FILE` or standard output.

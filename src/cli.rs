@@ -276,8 +276,8 @@ pub struct InstallHookArgs {
 /// `caulk strip`.
 #[derive(Debug, Args)]
 pub struct StripArgs {
-    /// Notebooks, or directories to search for `*.ipynb`.
-    #[arg(required = true)]
+    /// Notebooks, or directories to search for `*.ipynb`; none, or `-`: the notebook on
+    /// standard input, stripped to standard output (the git filter's way).
     pub paths: Vec<PathBuf>,
     /// Change nothing; list the notebooks that would change and exit 1 if there are any.
     #[arg(long)]
@@ -286,6 +286,32 @@ pub struct StripArgs {
     /// `metadata.colab cell.metadata.id`.
     #[arg(long, value_name = "KEYS")]
     pub extra_keys: Vec<String>,
+    /// Keep outputs (as nbstripout; unset, the notebook's and each cell's `keep_output` decide).
+    #[arg(long)]
+    pub keep_output: bool,
+    /// Keep execution counts.
+    #[arg(long)]
+    pub keep_count: bool,
+    /// Remove cells whose source is empty or only whitespace.
+    #[arg(long)]
+    pub drop_empty_cells: bool,
+    /// Print each stripped notebook to standard output, leaving the file alone (git's textconv).
+    #[arg(short = 't', long, conflicts_with = "check")]
+    pub textconv: bool,
+    /// Set up caulk as the repository's git filter for `*.ipynb`: outputs stay in the working
+    /// copy and never reach the index (as `nbstripout --install`).
+    #[arg(long, conflicts_with_all = ["uninstall", "status", "check", "textconv", "paths"])]
+    pub install: bool,
+    /// Remove the git filter and its attribute lines.
+    #[arg(long, conflicts_with_all = ["status", "check", "textconv", "paths", "keep_output", "keep_count", "drop_empty_cells", "extra_keys"])]
+    pub uninstall: bool,
+    /// Say whether the git filter is installed: exit 0 if it is, 1 if not.
+    #[arg(long, conflicts_with_all = ["check", "textconv", "paths", "keep_output", "keep_count", "drop_empty_cells", "extra_keys", "attributes"])]
+    pub status: bool,
+    /// The attributes file for `--install`/`--uninstall` (default: `.git/info/attributes`;
+    /// `.gitattributes` shares the setting with every clone).
+    #[arg(long, value_name = "FILE")]
+    pub attributes: Option<PathBuf>,
 }
 
 /// Formats of `caulk rules`.

@@ -63,6 +63,8 @@ mod snapshots;
 mod special_files;
 /// Standard input: bounded, and scanned in windows like a file.
 mod stdin;
+/// `caulk strip` in nbstripout's place: stdin, options, the git filter, the real nbstripout.
+mod strip;
 /// Inline pragmas and `.caulkignore`.
 mod suppress;
 /// What caulk cannot read is named, and never lets the exit code be 0.
