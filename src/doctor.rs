@@ -2,7 +2,8 @@
 //! describe most are set-up failures: a `.env` that `.gitignore` does not cover, a hook that was
 //! never installed in this clone, a notebook filter that a fresh clone lacks, a CI job that does
 //! not scan where `--no-verify` cannot skip it. Each check says what is wrong and the exact
-//! command that fixes it; `--fix` applies the safe ones (ignore lines, the hook).
+//! command that fixes it; `--fix` applies the safe ones (ignore lines, the hook, caulk's
+//! notebook filter).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -109,7 +110,7 @@ pub(crate) fn run(fix: bool) -> Result<bool> {
                 if fix {
                     ""
                 } else {
-                    " (`caulk doctor --fix` applies the ignore lines and the hook)"
+                    " (`caulk doctor --fix` applies the ignore lines, the hook and the notebook filter)"
                 }
             );
         }
@@ -241,15 +242,7 @@ fn notebooks(repo: &Repository, top: &Path) -> Option<Verdict> {
             "notebook outputs are checked by a pre-commit hook (caulk-strip-notebooks or nbstripout)",
         ));
     }
-    let filter = repo
-        .get_attr(
-            Path::new(&nb),
-            "filter",
-            git2::AttrCheckFlags::FILE_THEN_INDEX,
-        )
-        .ok()
-        .flatten()
-        .map(str::to_string);
+    let filter = notebook_filter(repo);
     let config = repo.config().ok()?;
     Some(match filter {
         Some(name) if config.get_string(&format!("filter.{name}.clean")).is_ok() => Verdict::ok(
@@ -262,6 +255,7 @@ fn notebooks(repo: &Repository, top: &Path) -> Option<Verdict> {
             ),
             match name.as_str() {
                 "nbstripout" => "nbstripout --install".to_string(),
+                "caulk" => "caulk strip --install".to_string(),
                 _ => format!("git config filter.{name}.clean '<the command that strips outputs>'"),
             },
         ),
@@ -271,9 +265,27 @@ fn notebooks(repo: &Repository, top: &Path) -> Option<Verdict> {
                  committed with them",
                 crate::sanitize::escape(&nb)
             ),
-            "add the `caulk-strip-notebooks` hook to .pre-commit-config.yaml, or `nbstripout --install`",
+            "caulk strip --install (a git filter: outputs never reach the index, the working copy \
+             keeps them), or the `caulk-strip-notebooks` pre-commit hook",
         ),
     })
+}
+
+/// The git filter the attributes give the first tracked notebook, if any.
+fn notebook_filter(repo: &Repository) -> Option<String> {
+    let index = repo.index().ok()?;
+    let nb = index
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .find(|p| p.ends_with(".ipynb"))?;
+    repo.get_attr(
+        Path::new(&nb),
+        "filter",
+        git2::AttrCheckFlags::FILE_THEN_INDEX,
+    )
+    .ok()
+    .flatten()
+    .map(str::to_string)
 }
 
 fn ci(top: &Path) -> Option<Verdict> {
@@ -348,6 +360,13 @@ fn apply_fixes(repo: &Repository, top: &Path) -> Result<Vec<String>> {
         }
         crate::fsx::write_atomic(&path, text.as_bytes(), None, crate::fsx::Existing::Replace)?;
         done.push(format!(".gitignore: added {}", missing.join(" ")));
+    }
+    // Notebooks with no output guard at all get caulk's filter (one with a filter named but not
+    // configured is left to the tool it names).
+    if let Some(Verdict { fix: Some(_), .. }) = notebooks(repo, top)
+        && notebook_filter(repo).is_none()
+    {
+        done.push(crate::strip::filter::install(repo, None, &[])?);
     }
     let dir = crate::hook::hooks_dir(repo)?;
     let installed = read_small(&dir.join("pre-commit")).unwrap_or_default();

@@ -208,3 +208,21 @@ fn doctor_outside_a_repository_and_through_a_link_fails_closed() {
         assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep\n");
     }
 }
+
+#[test]
+fn fix_gives_unguarded_notebooks_caulks_filter() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write_tree(d, &[("nb.ipynb", b"{}\n")]);
+    git(d, &["add", "-A"]);
+    let (_, report) = doctor(d, &[]);
+    assert!(report.contains("→ caulk strip --install"), "{report}");
+    let (_, report) = doctor(d, &["--fix"]);
+    assert!(
+        report.contains("stripped by the `caulk` git filter"),
+        "{report}"
+    );
+    let attrs = std::fs::read_to_string(d.join(".git/info/attributes")).unwrap();
+    assert!(attrs.contains("*.ipynb filter=caulk"), "{attrs}");
+}
