@@ -269,37 +269,24 @@ const CELL_QUIET: &[&str] = &[
     "level",
 ];
 
-impl<'de> Deserialize<'de> for Cell<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Cell<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a cell")
+impl<'de> Fields<'de> for Cell<'de> {
+    const WHAT: &'static str = "a cell";
+    const READ: &'static [&'static str] = CELL_READ;
+
+    fn field<A: MapAccess<'de>>(&mut self, key: Key<'de>, map: &mut A) -> Result<(), A::Error> {
+        match key.0.as_ref() {
+            "cell_type" => self.cell_type = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "input" => self.input = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "outputs" => self.outputs = map.next_value()?,
+            "attachments" => self.attachments = map.next_value()?,
+            k if CELL_QUIET.contains(&k) => {
+                map.next_value::<IgnoredAny>()?;
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell<'de>, A::Error> {
-                let mut c = Cell::default();
-                let mut seen = Seen::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    let k = key.0.as_ref();
-                    seen.first(CELL_READ, k)?;
-                    match k {
-                        "cell_type" => c.cell_type = map.next_value()?,
-                        "source" => c.source = map.next_value()?,
-                        "input" => c.input = map.next_value()?,
-                        "metadata" => c.metadata = map.next_value()?,
-                        "outputs" => c.outputs = map.next_value()?,
-                        "attachments" => c.attachments = map.next_value()?,
-                        _ if CELL_QUIET.contains(&k) => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                        _ => c.extra.push((key, map.next_value()?)),
-                    }
-                }
-                Ok(c)
-            }
+            _ => self.extra.push((key, map.next_value()?)),
         }
-        d.deserialize_map(V)
+        Ok(())
     }
 }
 
@@ -339,44 +326,75 @@ const OUTPUT_V3: &[(&str, &str)] = &[
     ("pdf", "application/pdf"),
 ];
 
+impl<'de> Fields<'de> for Output<'de> {
+    const WHAT: &'static str = "an output";
+    const READ: &'static [&'static str] = OUTPUT_READ;
+
+    fn field<A: MapAccess<'de>>(&mut self, key: Key<'de>, map: &mut A) -> Result<(), A::Error> {
+        match key.0.as_ref() {
+            "output_type" => self.output_type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "ename" => self.ename = map.next_value()?,
+            "evalue" => self.evalue = map.next_value()?,
+            "traceback" => self.traceback = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "transient" => self.transient = map.next_value()?,
+            "stream" => self.stream = map.next_value()?,
+            "execution_count" | "prompt_number" => {
+                map.next_value::<IgnoredAny>()?;
+            }
+            k => match OUTPUT_V3.iter().find(|(name, _)| *name == k) {
+                Some((_, mime)) => self.v3.push((mime, map.next_value()?)),
+                None => self.extra.push((key, map.next_value()?)),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// An object of the notebook read field by field: known fields into their slots, the rest kept
+/// raw (each type's [`Fields::field`]), a read field given twice refused.
+trait Fields<'de>: Default {
+    /// What the object is, for serde's messages.
+    const WHAT: &'static str;
+    /// The fields whose value is read (a second copy would replace the first unscanned).
+    const READ: &'static [&'static str];
+    /// Reads the value of field `key`.
+    fn field<A: MapAccess<'de>>(&mut self, key: Key<'de>, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Deserializes any [`Fields`] type.
+struct FieldsVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Fields<'de>> Visitor<'de> for FieldsVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(T::WHAT)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out = T::default();
+        let mut seen = Seen::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            seen.first(T::READ, key.0.as_ref())?;
+            out.field(key, &mut map)?;
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cell<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+    }
+}
+
 impl<'de> Deserialize<'de> for Output<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Output<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an output")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Output<'de>, A::Error> {
-                let mut o = Output::default();
-                let mut seen = Seen::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    let k = key.0.as_ref();
-                    seen.first(OUTPUT_READ, k)?;
-                    match k {
-                        "output_type" => o.output_type = map.next_value()?,
-                        "name" => o.name = map.next_value()?,
-                        "text" => o.text = map.next_value()?,
-                        "data" => o.data = map.next_value()?,
-                        "ename" => o.ename = map.next_value()?,
-                        "evalue" => o.evalue = map.next_value()?,
-                        "traceback" => o.traceback = map.next_value()?,
-                        "metadata" => o.metadata = map.next_value()?,
-                        "transient" => o.transient = map.next_value()?,
-                        "stream" => o.stream = map.next_value()?,
-                        "execution_count" | "prompt_number" => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                        _ => match OUTPUT_V3.iter().find(|(name, _)| *name == k) {
-                            Some((_, mime)) => o.v3.push((mime, map.next_value()?)),
-                            None => o.extra.push((key, map.next_value()?)),
-                        },
-                    }
-                }
-                Ok(o)
-            }
-        }
-        d.deserialize_map(V)
+        d.deserialize_map(FieldsVisitor(std::marker::PhantomData))
     }
 }
 

@@ -978,21 +978,10 @@ fn staged_in_a_bare_repository_is_an_error() {
 
 /// Runs git with `input` on standard input, returning its trimmed standard output.
 fn git_in(dir: &Path, args: &[&str], input: &str) -> String {
-    use std::io::Write;
-    let mut child = Std::new("git")
-        .current_dir(dir)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        Std::new("git").current_dir(dir).args(args),
+        input.as_bytes(),
+    );
     assert!(out.status.success(), "git {args:?}");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }

@@ -675,21 +675,10 @@ fn cross_check(
 
 /// nbstripout `--keep-id ARGS` with `text` on stdin; its stdout.
 fn pipe(nbstripout: &str, args: &[&str], text: &str) -> String {
-    use std::io::Write;
-    let mut child = Process::new(nbstripout)
-        .arg("--keep-id")
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        Process::new(nbstripout).arg("--keep-id").args(args),
+        text.as_bytes(),
+    );
     assert!(out.status.success(), "nbstripout {args:?} on stdin failed");
     String::from_utf8(out.stdout).unwrap()
 }
