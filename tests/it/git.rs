@@ -22,17 +22,7 @@ fn repo() -> TempDir {
 }
 
 fn git_out(dir: &Path, args: &[&str]) -> String {
-    let out = Std::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    git_stdout(dir, args).trim().to_string()
 }
 
 fn commit_all(dir: &Path, msg: &str) -> String {

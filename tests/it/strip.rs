@@ -251,17 +251,7 @@ fn keep_output_cells_keep_their_outputs_and_options_apply() {
 
 /// Runs git in `dir` and returns its stdout.
 fn git_out(dir: &Path, args: &[&str]) -> String {
-    let out = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    git_stdout(dir, args)
 }
 
 /// Whether git config `key` is set in the repository at `dir`.

@@ -198,3 +198,18 @@ pub(crate) fn with_stdin(cmd: &mut std::process::Command, input: &[u8]) -> std::
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// git's standard output for ARGS in `dir`, as it printed it; fails the test when git fails.
+pub(crate) fn git_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
