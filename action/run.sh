@@ -15,9 +15,10 @@
 # caulk runs once: the text report in the job log, coloured (`--color always`: a CI log is no
 # terminal), GitHub annotations (`--report github=…`, printed after it, since GitHub reads
 # workflow commands from stdout), the job summary (`--report markdown=…`, a Markdown table) and
-# a SARIF file (`--report sarif=…`) come from the same scan. Inputs come as INPUT_* variables:
-# CONFIG, BASELINE, ARGS, FAIL_ON_FINDINGS (true), SARIF_FILE (caulk.sarif), SCAN (auto | all),
-# COLOR (always | auto | never). CAULK_BIN names the binary (default: caulk on PATH). Exit: 0
+# a SARIF file (`--report sarif=…`) and an HTML page for the artifact (`--report html=…`) come
+# from the same scan. Inputs come as INPUT_* variables: CONFIG, BASELINE, ARGS, FAIL_ON_FINDINGS
+# (true), SARIF_FILE (caulk.sarif), HTML_FILE (caulk.html), SCAN (auto | all), COLOR (always |
+# auto | never). CAULK_BIN names the binary (default: caulk on PATH). Exit: 0
 # clean, 1 findings (0 with fail-on-findings false), 2 the scan did not run.
 set -uo pipefail
 
@@ -25,6 +26,7 @@ caulk=${CAULK_BIN:-caulk}
 event=${GITHUB_EVENT_NAME:-}
 payload=${GITHUB_EVENT_PATH:-}
 sarif=${INPUT_SARIF_FILE:-caulk.sarif}
+html=${INPUT_HTML_FILE:-caulk.html}
 fail=${INPUT_FAIL_ON_FINDINGS:-true}
 mode=${INPUT_SCAN:-auto}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
@@ -45,6 +47,7 @@ fail_closed() {
   {
     echo "findings="
     echo "sarif-file="
+    echo "html-file="
     echo "exit-code=2"
   } >> "$output"
   exit 2
@@ -201,11 +204,11 @@ common=(--color "${INPUT_COLOR:-always}")
 [ -n "${INPUT_ARGS:-}" ] && common+=(${INPUT_ARGS})
 
 echo "caulk: scanning ${target[*]} ($event)" >&2
-rm -f "$sarif" "$markdown" "$annotations"
-# One scan: the coloured text report on stdout; annotations, the summary and the SARIF file from
-# the same findings.
+rm -f "$sarif" "$markdown" "$annotations" "$html"
+# One scan: the coloured text report on stdout; annotations, the summary, the SARIF file and the
+# HTML page from the same findings.
 "$caulk" history "${target[@]}" "${common[@]}" --report "github=$annotations" \
-  --report "sarif=$sarif" --report "markdown=$markdown"
+  --report "sarif=$sarif" --report "markdown=$markdown" --report "html=$html"
 code=$?
 
 case "$code" in
@@ -213,8 +216,8 @@ case "$code" in
   *) fail_closed "caulk history ${target[*]} failed (exit $code; its message is above): nothing was \
 judged, so the job fails" ;;
 esac
-[ -f "$sarif" ] && [ -f "$markdown" ] && [ -f "$annotations" ] \
-  || fail_closed "caulk exited $code but did not write its reports ($sarif, $markdown, $annotations)"
+[ -f "$sarif" ] && [ -f "$markdown" ] && [ -f "$annotations" ] && [ -f "$html" ] \
+  || fail_closed "caulk exited $code but did not write its reports ($sarif, $markdown, $annotations, $html)"
 cat "$annotations"
 cat "$markdown" >> "$summary"
 
@@ -227,6 +230,7 @@ PY
 {
   echo "findings=$findings"
   echo "sarif-file=$sarif"
+  echo "html-file=$html"
   echo "exit-code=$code"
 } >> "$output"
 

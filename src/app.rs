@@ -505,7 +505,7 @@ fn report(result: &mut ScanResult, setup: &Setup, common: &CommonArgs) -> Result
     }
     if !common.quiet {
         // The report went to a file, or is one without a summary line for people (JSON, SARIF,
-        // JUnit, a job summary's Markdown): the log still says what was found.
+        // JUnit, a job summary's Markdown, an HTML page): the log still says what was found.
         if common.output.is_some() || !matches!(common.format, Format::Text | Format::Github) {
             report::write_summary(&mut io::stderr(), &result.summary)?;
         }
@@ -570,6 +570,7 @@ fn write_report(report: &Report, format: Format, w: &mut dyn Write) -> io::Resul
         Format::Github => report::github::write,
         Format::Junit => report::junit::write,
         Format::Markdown => report::markdown::write,
+        Format::Html => report::html::write,
     };
     write(report, w)
 }

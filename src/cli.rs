@@ -127,6 +127,9 @@ pub enum Format {
     Junit,
     /// A Markdown table (rule, place, commit, redacted secret, fix): a CI job summary.
     Markdown,
+    /// One self-contained HTML page (no network): findings by file and commit, filters by rule
+    /// and confidence, for a reviewer or a CI artifact.
+    Html,
 }
 
 /// Flags every scanning command shares: rules, threads, limits and the report.

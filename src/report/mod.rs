@@ -10,6 +10,7 @@ use crate::sanitize::escape;
 use crate::summary::Summary;
 
 pub(crate) mod github;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;

@@ -117,6 +117,8 @@ struct Run {
     summary: String,
     outputs: String,
     sarif: Option<Value>,
+    /// The HTML report (`INPUT_HTML_FILE`), when written.
+    html: Option<String>,
 }
 
 fn action(workspace: &Path, event: &str, payload: &Path, env: &[(&str, &str)]) -> Run {
@@ -124,6 +126,7 @@ fn action(workspace: &Path, event: &str, payload: &Path, env: &[(&str, &str)]) -
     let summary = tmp.path().join("summary.md");
     let outputs = tmp.path().join("output");
     let sarif = tmp.path().join("caulk.sarif");
+    let html = tmp.path().join("caulk.html");
     // caulk behind a wrapper that counts its invocations
     let log = tmp.path().join("caulk-runs");
     let wrapper = tmp.path().join("caulk");
@@ -151,6 +154,7 @@ fn action(workspace: &Path, event: &str, payload: &Path, env: &[(&str, &str)]) -
         .env("RUNNER_TEMP", tmp.path())
         .env("CAULK_BIN", &wrapper)
         .env("INPUT_SARIF_FILE", &sarif)
+        .env("INPUT_HTML_FILE", &html)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env_remove("NO_COLOR");
     for (k, v) in env {
@@ -167,6 +171,7 @@ fn action(workspace: &Path, event: &str, payload: &Path, env: &[(&str, &str)]) -
         sarif: std::fs::read(&sarif)
             .ok()
             .map(|b| serde_json::from_slice(&b).unwrap()),
+        html: std::fs::read_to_string(&html).ok(),
     }
 }
 
@@ -236,7 +241,18 @@ fn a_pull_request_that_adds_a_key_is_blocked_with_annotations_summary_and_sarif(
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["ruleId"], "huggingface-token");
     assert!(r.outputs.contains("findings=1\n") && r.outputs.contains("exit-code=1\n"));
-    assert_eq!(r.caulk_runs, 1, "one scan renders all three reports");
+    // the HTML page for the artifact, from the same scan: the finding under its commit
+    let html = r.html.expect("HTML report written");
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html:.100}");
+    assert!(html.contains("data-rule=\"huggingface-token\""), "{html}");
+    assert!(html.contains("<code>eval.py:1:10</code>"), "{html}");
+    assert!(
+        html.contains("Add evaluation script"),
+        "the commit is named"
+    );
+    assert_no_secret(&html, &[HF_KEY.to_string()], "action HTML");
+    assert!(r.outputs.contains("html-file="), "{}", r.outputs);
+    assert_eq!(r.caulk_runs, 1, "one scan renders all four reports");
 
     // report-only mode: the same findings, the job passes
     let r = action(
@@ -302,6 +318,7 @@ fn action_yml_runs_the_tested_script() {
         "args",
         "fail-on-findings",
         "sarif-file",
+        "html-file",
         "scan",
         "color",
     ] {
@@ -309,6 +326,9 @@ fn action_yml_runs_the_tested_script() {
         let var = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
         assert!(yml.contains(&var), "{var} passed to the script");
     }
+    // the HTML report is uploaded as an artifact, even when the scan found secrets
+    assert!(yml.contains("  html-artifact:\n") && yml.contains("uses: actions/upload-artifact@v4"));
+    assert!(yml.contains("path: ${{ steps.scan.outputs.html-file }}"));
 }
 
 /// A remote whose `oops` branch adds a key in its first commit, then 55 unrelated commits, then

@@ -40,6 +40,9 @@ mod fuzz;
 mod git;
 /// Corrupt objects and packs, empty, foreign-owned and shallow repositories, submodules.
 mod git_objects;
+/// `--format html`: every finding, no secret, strict HTML5 (html5lib), rendered and filtered by
+/// headless chromium, hostile names as text.
+mod html;
 /// Nothing is written through a symbolic link or over an input of the same run.
 mod links_and_writes;
 /// `caulk man`: one page with every command, EXIT STATUS, ENVIRONMENT and FILES, clean under

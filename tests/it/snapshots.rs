@@ -1,10 +1,10 @@
 //! Every report format pinned byte for byte: the demo scan (`caulk scan fixtures/demo`) in text,
-//! JSON, SARIF, GitHub annotations, JUnit and Markdown, plus `caulk rules` and `caulk explain`,
+//! JSON, SARIF, GitHub annotations, JUnit, Markdown and HTML, plus `caulk rules` and `caulk explain`,
 //! each with its exit code, standard output and standard error in one snapshot
 //! (`tests/it/snapshots/*.snap`, made with `insta`).
 //!
 //! Only what varies between runs is redacted: the elapsed milliseconds (text, JSON, GitHub,
-//! Markdown) and JUnit's suite `time=`. Secrets are already redacted by caulk, and every output
+//! Markdown, HTML) and JUnit's suite `time=`. Secrets are already redacted by caulk, and every output
 //! is checked to hold none of the demo's keys. Each scan runs with `-j 1` and `-j 4` and both
 //! must print the same bytes, so the snapshots do not depend on the thread count.
 //!
@@ -110,6 +110,11 @@ fn demo_sarif() {
 #[test]
 fn demo_github() {
     insta::assert_snapshot!(demo("github", &[]));
+}
+
+#[test]
+fn demo_html() {
+    insta::assert_snapshot!(demo("html", &[]));
 }
 
 #[test]
