@@ -56,6 +56,9 @@ mod notices;
 mod precommit;
 /// The README's console examples run and print what the README shows.
 mod readme;
+/// The release workflow's targets and trusted publishing, its binary archives, the wheel's
+/// metadata, and the GitLab job that installs the wheel.
+mod release;
 /// Every built-in rule passes its examples; `caulk rules`.
 mod rules;
 /// `caulk scan` end to end over real files, in every format.
