@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import tempfile
 
-from bench import run  # noqa: E402  (same folder: one timing helper for both benchmarks)
+from bench import keywords_file, run  # noqa: E402  (same folder: one timing helper for both benchmarks)
 
 
 def found_paths(name, path):
@@ -38,10 +38,11 @@ def main():
     ap.add_argument("--betterleaks")
     ap.add_argument("--gitleaks")
     ap.add_argument("--kingfisher")
+    ap.add_argument("--rg", help="ripgrep, for the floors: `git log -p | rg` and `git diff --cached | rg`")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    for tool in ("caulk", "betterleaks", "gitleaks", "kingfisher"):
+    for tool in ("caulk", "betterleaks", "gitleaks", "kingfisher", "rg"):
         if getattr(args, tool):
             setattr(args, tool, os.path.abspath(getattr(args, tool)))
     repo = os.path.abspath(os.path.join(args.out, "repo"))
@@ -55,6 +56,11 @@ def main():
     if args.kingfisher:
         history["kingfisher"] = [args.kingfisher, "scan", ".", "--no-validate", "--git-history", "full", "-j", j,
                                  "--format", "json", "-o", f"{tmp}/kingfisher.json"]
+    kw = keywords_file(tmp) if args.rg else None
+    # The floors: git printing what caulk reads, and ripgrep finding the pack's keywords in it.
+    floor = f"| {args.rg} -i -F -f {kw} --count-matches" if kw else None
+    if floor:
+        history["git log -p | rg"] = ["sh", "-c", f"git log -p --all --no-color {floor}"]
     res = {n: {"t": [], "rss": []} for n in history}
     for n, cmd in history.items():
         run(cmd, repo)  # warm-up
@@ -65,12 +71,16 @@ def main():
             res[n]["rss"].append(rss)
     commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     print(f"history: {repo}, {commits} commits, {len(planted)} planted secrets; {args.rounds} rounds, -j {args.threads}")
-    print(f"{'tool':<12} {'median s':>9} {'x caulk':>8} {'peak MiB':>9} {'planted found':>14}")
+    print(f"{'tool':<16} {'median s':>9} {'x caulk':>8} {'peak MiB':>9} {'planted found':>14}")
     for n in history:
         ratio = statistics.median(t / c for t, c in zip(res[n]["t"], res["caulk"]["t"]))
-        got = found_paths(n, f"{tmp}/{n}.json")
-        hit = sum(any(p["path"] == os.path.relpath(os.path.join(repo, fp), repo) and ln == p["line"] for fp, ln in got) for p in planted)
-        print(f"{n:<12} {statistics.median(res[n]['t']):>9.3f} {ratio:>8.2f} {max(res[n]['rss']):>9.0f} {hit:>8}/{len(planted)}")
+        if n.startswith("git "):
+            found = "(floor)"
+        else:
+            got = found_paths(n, f"{tmp}/{n}.json")
+            hit = sum(any(p["path"] == os.path.relpath(os.path.join(repo, fp), repo) and ln == p["line"] for fp, ln in got) for p in planted)
+            found = f"{hit}/{len(planted)}"
+        print(f"{n:<16} {statistics.median(res[n]['t']):>9.3f} {ratio:>8.2f} {max(res[n]['rss']):>9.0f} {found:>14}")
 
     # Staged: a copy of the repository with a 3-file change staged.
     work = os.path.join(tmp, "staged")
@@ -89,6 +99,8 @@ def main():
         staged["gitleaks"] = [args.gitleaks, "git", "--staged", ".", "--no-banner"]
     if args.kingfisher:
         staged["kingfisher"] = [args.kingfisher, "scan", ".", "--staged", "--no-validate"]
+    if floor:
+        staged["git diff --cached | rg"] = ["sh", "-c", f"git diff --cached --no-color {floor}"]
     lat = {n: [] for n in staged}
     codes = {}
     for n, cmd in staged.items():
@@ -100,12 +112,13 @@ def main():
             codes[n] = code
     print()
     print(f"staged: a 3-file change (one with a key) in that repository; 30 runs each, interleaved")
-    print(f"{'tool':<12} {'median ms':>10} {'p90 ms':>8} {'x caulk':>8} {'caught':>7}")
+    print(f"{'tool':<24} {'median ms':>10} {'p90 ms':>8} {'x caulk':>8} {'caught':>7}")
     base = statistics.median(lat["caulk"])
     for n in staged:
         q = statistics.quantiles(lat[n], n=10)[-1]
         med = statistics.median(lat[n])
-        print(f"{n:<12} {med:>10.1f} {q:>8.1f} {med / base:>8.2f} {'yes' if codes[n] != 0 else 'NO':>7}")
+        caught = "(floor)" if n.startswith("git ") else "yes" if codes[n] != 0 else "NO"
+        print(f"{n:<24} {med:>10.1f} {q:>8.1f} {med / base:>8.2f} {caught:>7}")
 
 
 if __name__ == "__main__":

