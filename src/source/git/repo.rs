@@ -16,6 +16,10 @@ pub(crate) fn open_repo() -> Result<Repository> {
     // Objects are addressed by their hash already; re-hashing every object read costs a fifth
     // of a history scan and of a hook's run.
     git2::opts::strict_hash_verification(false);
+    // Nor is an object read twice: history visits each tree and blob once. libgit2's object
+    // cache (up to 256 MiB) only held on to them: a 3,001-commit history peaked at 110 MiB with
+    // it, 69 without, in the same time.
+    git2::opts::enable_caching(false);
     Repository::open_from_env().map_err(|e| {
         if e.code() == ErrorCode::NotFound {
             anyhow!("not a git repository (or any parent up to the root); run caulk inside a git work tree")
