@@ -157,7 +157,7 @@ impl NotebookInfo {
 /// What a notebook finding in an output adds to the rule's remediation, for a notebook at `path`
 /// standing at `stage`: the command to strip it, and what else its stage needs.
 fn fix_in_output(stage: Stage, path: &str) -> String {
-    let strip = format!("`caulk strip {}`", shell_word(path));
+    let strip = format!("`caulk strip {}`", crate::sanitize::shell_word(path));
     match stage {
         Stage::WorkTree => format!(
             "This secret was printed into a notebook output: after rotating it, remove the outputs \
@@ -167,23 +167,13 @@ fn fix_in_output(stage: Stage, path: &str) -> String {
         Stage::Index => format!(
             "This secret was printed into a notebook output: after rotating it, strip the outputs \
              ({strip}) and stage the notebook again (`git add {}`).",
-            shell_word(path)
+            crate::sanitize::shell_word(path)
         ),
         Stage::Commit => format!(
             "This secret was printed into a notebook output and committed: after rotating it, strip \
              the outputs ({strip}) and commit; the secret stays in history until you rewrite it \
              (`git filter-repo --replace-text`) and force-push."
         ),
-    }
-}
-
-/// `path` as one shell word: as it is when it needs no quoting, else in single quotes.
-fn shell_word(path: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-+@%:,=".contains(c);
-    if !path.is_empty() && path.chars().all(plain) {
-        path.to_string()
-    } else {
-        format!("'{}'", path.replace('\'', r"'\''"))
     }
 }
 

@@ -28,11 +28,6 @@ pub(crate) fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
     Ok(repo.commondir().join("hooks"))
 }
 
-/// A shell single-quoted string.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 fn script(chain: bool) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
@@ -51,7 +46,7 @@ fn script(chain: bool) -> String {
          # Installed by `caulk install-hook`; remove it with `caulk uninstall-hook`.\n\
          # Bypass it knowingly with `git commit --no-verify` (CI scans again).\n\
          {chained}caulk={exe}\n[ -x \"$caulk\" ] || caulk=caulk\nexec \"$caulk\" staged\n",
-        exe = sh_quote(&exe)
+        exe = crate::sanitize::shell_quote(&exe)
     )
 }
 
@@ -146,7 +141,7 @@ mod tests {
 
     #[test]
     fn quoting_survives_quotes_and_spaces() {
-        assert_eq!(sh_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(crate::sanitize::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
     }
 
     #[test]

@@ -1,9 +1,26 @@
 //! Escaping untrusted text before it reaches a terminal: a file name or a source line must never
 //! move the cursor, set the title or forge a line of caulk's output. Colour codes come only from
-//! caulk itself.
+//! caulk itself. And quoting text for a shell, where caulk writes a command (a hook, a git
+//! filter, a fix to paste).
 
 use std::borrow::Cow;
 use std::io;
+
+/// `s` single-quoted for a POSIX shell: one word whatever it holds.
+pub(crate) fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `s` as one shell word: as it is when it needs no quoting (a plain path, a flag), else
+/// [`shell_quote`]d.
+pub(crate) fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        shell_quote(s)
+    }
+}
 
 /// `s` with control characters (C0, DEL, C1) and bidirectional overrides escaped as `\xNN` /
 /// `\u{NNNN}`; `\t` stays a tab.
@@ -135,7 +152,7 @@ pub use caulk_engine::rules::hide_values;
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, hide_values, json_pretty};
+    use super::{escape, hide_values, json_pretty, shell_word};
 
     #[test]
     fn escapes_table() {
@@ -187,5 +204,16 @@ mod tests {
         for (msg, want) in cases {
             assert_eq!(hide_values(msg), want);
         }
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("/usr/bin/caulk"), "/usr/bin/caulk");
+        assert_eq!(shell_word("/a b/caulk"), "'/a b/caulk'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(
+            shell_word("metadata.colab cell.metadata.id"),
+            "'metadata.colab cell.metadata.id'"
+        );
     }
 }

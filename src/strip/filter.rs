@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use git2::{AttrCheckFlags, ConfigLevel, Repository};
 
+use crate::sanitize::shell_word;
+
 /// The attribute line that sends notebooks through the filter.
 const FILTER_LINE: &str = "*.ipynb filter=caulk";
 /// The attribute line that shows notebook diffs stripped.
@@ -52,26 +54,14 @@ fn read_attributes(path: &Path) -> Result<String> {
     crate::fsx::read_regular_text(path, "attributes file", crate::fsx::INPUT_LIMIT)
 }
 
-/// A shell word for `s`: as it is when it needs no quoting, else single-quoted (git runs a
-/// filter's command through the shell).
-fn sh_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 /// The clean command: this caulk's own path, `strip`, and the options given with `--install`.
 fn clean_command(flags: &[String]) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "caulk".into());
-    let mut words = vec![sh_word(&exe), "strip".into()];
-    words.extend(flags.iter().map(|f| sh_word(f)));
+    // git runs a filter's command through the shell.
+    let mut words = vec![shell_word(&exe), "strip".into()];
+    words.extend(flags.iter().map(|f| shell_word(f)));
     words.join(" ")
 }
 
@@ -225,21 +215,5 @@ pub(crate) fn status(repo: &Repository) -> Result<(bool, String)> {
                 .unwrap_or("(unset)")
             ),
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words() {
-        assert_eq!(sh_word("/usr/bin/caulk"), "/usr/bin/caulk");
-        assert_eq!(sh_word("/a b/caulk"), "'/a b/caulk'");
-        assert_eq!(sh_word("it's"), r"'it'\''s'");
-        assert_eq!(
-            sh_word("metadata.colab cell.metadata.id"),
-            "'metadata.colab cell.metadata.id'"
-        );
     }
 }
