@@ -119,24 +119,7 @@ const SCRIPT: &str = r##"
 pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     let (findings, summary) = (r.findings, r.summary);
     let mut p = String::with_capacity(16 * 1024 + findings.len() * 1024);
-    let (verdict, class) = match (findings.len(), summary.errors) {
-        (0, 0) => ("✅ caulk: no secrets found".to_string(), "clean"),
-        (0, e) => (
-            format!(
-                "⚠️ caulk: no secrets found in what was read, but {} could not be read",
-                plural(e, "path")
-            ),
-            "incomplete",
-        ),
-        (n, _) => (
-            format!(
-                "❌ caulk: {} in {}",
-                plural(n, "secret"),
-                plural(summary.files_with_findings, "file")
-            ),
-            "findings",
-        ),
-    };
+    let (verdict, class) = super::verdict(findings.len(), summary);
     let _ = write!(
         p,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -1,6 +1,6 @@
 //! `--format markdown`: a CI job summary — verdict, table of findings, notices, summary line.
 
-use super::{Report, Style, notice_text, plural, summary_line};
+use super::{Report, Style, notice_text, summary_line};
 use crate::sanitize::escape;
 use std::io::{self, Write};
 
@@ -21,18 +21,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             .replace('[', "\\[")
             .replace(']', "\\]")
     }
-    let verdict = match (findings.len(), summary.errors) {
-        (0, 0) => "✅ caulk: no secrets found".to_string(),
-        (0, e) => format!(
-            "⚠️ caulk: no secrets found in what was read, but {} could not be read",
-            plural(e, "path")
-        ),
-        (n, _) => format!(
-            "❌ caulk: {} in {}",
-            plural(n, "secret"),
-            plural(summary.files_with_findings, "file")
-        ),
-    };
+    let (verdict, _) = super::verdict(findings.len(), summary);
     writeln!(w, "### {verdict}\n")?;
     if !findings.is_empty() {
         writeln!(w, "| rule | where | commit | secret | what to do |")?;

@@ -105,6 +105,29 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// What a report's heading says, and which of `clean`, `incomplete` or `findings` it is: never
+/// "no secrets found" over input that was not read.
+pub(crate) fn verdict(findings: usize, summary: &Summary) -> (String, &'static str) {
+    match (findings, summary.errors) {
+        (0, 0) => ("✅ caulk: no secrets found".to_string(), "clean"),
+        (0, e) => (
+            format!(
+                "⚠️ caulk: no secrets found in what was read, but {} could not be read",
+                plural(e, "path")
+            ),
+            "incomplete",
+        ),
+        (n, _) => (
+            format!(
+                "❌ caulk: {} in {}",
+                plural(n, "secret"),
+                plural(summary.files_with_findings, "file")
+            ),
+            "findings",
+        ),
+    }
+}
+
 /// The summary line, uncoloured: for standard error when the report itself went to a file or is
 /// not text (a CI log then still says what the scan found, not only an exit code).
 pub(crate) fn write_summary(w: &mut dyn Write, s: &Summary) -> io::Result<()> {
