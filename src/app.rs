@@ -70,10 +70,7 @@ fn run_ignore(args: crate::cli::IgnoreArgs) -> Result<ExitStatus> {
             .unwrap_or_else(|| PathBuf::from("."))
             .join(suppress::IGNORE_FILE)
     });
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let date = crate::human::iso8601(now, 0);
+    let date = crate::human::iso8601(crate::human::now(), 0);
     let added = suppress::append(&path, &args.fingerprint, &args.reason, &date[..10])?;
     let shown = escape(&crate::fsx::shown(&path)).into_owned();
     let fp = escape(args.fingerprint.trim()).into_owned();

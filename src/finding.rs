@@ -400,9 +400,7 @@ fn note(rule: &Rule, secret: &[u8]) -> Option<String> {
         return None;
     }
     let exp = caulk_engine::checks::jwt_expiry(secret)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::human::now();
     let when = crate::human::iso8601(exp, 0);
     Some(if exp < now {
         format!("JWT expired {when}")

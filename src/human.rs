@@ -36,6 +36,13 @@ pub(crate) fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[u])
 }
 
+/// Seconds since the Unix epoch now (0 on a clock set before it).
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// `2026-11-24T18:43:21+01:00` from a git time (or a JWT's `exp`, with offset 0). By hand
 /// rather than with jiff or time: those stop at year 9999 and at offsets under 26 hours, and the
 /// seconds and offsets printed here come from scanned input.
