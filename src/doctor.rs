@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use git2::Repository;
 
 /// Paths that stand for the secret-bearing files a repository must not commit, and the
@@ -338,15 +338,11 @@ fn apply_fixes(repo: &Repository, top: &Path) -> Result<Vec<String>> {
     let missing = missing_ignores(repo);
     if !missing.is_empty() {
         let path = top.join(".gitignore");
-        let mut text = match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => bail!(
-                "{}: is a symbolic link; caulk does not write through links: add {} by hand",
-                crate::fsx::shown(&path),
-                missing.join(" ")
-            ),
-            Ok(_) => crate::fsx::read_regular_text(&path, ".gitignore", crate::fsx::INPUT_LIMIT)?,
-            Err(_) => String::new(),
-        };
+        let mut text = crate::fsx::text_to_rewrite(
+            &path,
+            ".gitignore",
+            &format!("add {} by hand", missing.join(" ")),
+        )?;
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }

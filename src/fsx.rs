@@ -103,6 +103,21 @@ pub(crate) fn read_regular_text(path: &Path, what: &str, limit: u64) -> Result<S
     })
 }
 
+/// The text of a small file caulk is about to rewrite (an ignore or attributes file it adds
+/// lines to), empty when there is none. A symbolic link is refused, `instead` saying what to do:
+/// caulk never writes through one, and replacing the link would cut the file off from where it
+/// points.
+pub(crate) fn text_to_rewrite(path: &Path, what: &str, instead: &str) -> Result<String> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "{}: is a symbolic link; caulk does not write through links: {instead}",
+            shown(path)
+        ),
+        Ok(_) => read_regular_text(path, what, INPUT_LIMIT),
+        Err(_) => Ok(String::new()),
+    }
+}
+
 /// The largest configuration, baseline or ignore file caulk reads.
 pub(crate) const INPUT_LIMIT: u64 = 64 << 20;
 

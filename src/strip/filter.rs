@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use git2::{AttrCheckFlags, ConfigLevel, Repository};
 
 use crate::sanitize::shell_word;
@@ -34,24 +34,14 @@ fn attributes_file(repo: &Repository, named: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Refuses an attributes file that is a symbolic link: caulk never writes through one.
-fn refuse_link(path: &Path) -> Result<()> {
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        bail!(
-            "{}: is a symbolic link; caulk does not write through links: name the file it points \
-             to with --attributes FILE",
-            crate::fsx::shown(path)
-        );
-    }
-    Ok(())
-}
-
-/// The attributes file's text, empty if there is none.
+/// The attributes file's text, empty if there is none; a symbolic link refused (caulk never
+/// writes through one).
 fn read_attributes(path: &Path) -> Result<String> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(String::new());
-    }
-    crate::fsx::read_regular_text(path, "attributes file", crate::fsx::INPUT_LIMIT)
+    crate::fsx::text_to_rewrite(
+        path,
+        "attributes file",
+        "name the file it points to with --attributes FILE",
+    )
 }
 
 /// The clean command: this caulk's own path, `strip`, and the options given with `--install`.
@@ -69,7 +59,6 @@ fn clean_command(flags: &[String]) -> String {
 /// run the filter with (`--keep-count`, …).
 pub(crate) fn install(repo: &Repository, named: Option<&Path>, flags: &[String]) -> Result<String> {
     let attrs = attributes_file(repo, named);
-    refuse_link(&attrs)?;
     let text = read_attributes(&attrs)?;
     let clean = clean_command(flags);
     let mut cfg = repo
@@ -131,7 +120,6 @@ pub(crate) fn install(repo: &Repository, named: Option<&Path>, flags: &[String])
 /// was done.
 pub(crate) fn uninstall(repo: &Repository, named: Option<&Path>) -> Result<String> {
     let attrs = attributes_file(repo, named);
-    refuse_link(&attrs)?;
     let text = read_attributes(&attrs)?;
     let mut cfg = repo
         .config()

@@ -165,15 +165,11 @@ pub(crate) fn append(
             "--reason must say, on one line, why the finding is accepted (a reviewer reads it later)"
         );
     }
-    let mut text = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => anyhow::bail!(
-            "{}: is a symbolic link; caulk does not write through links: add the line to the file \
-             it points to by hand",
-            crate::fsx::shown(path)
-        ),
-        Ok(_) => crate::fsx::read_regular_text(path, "ignore file", crate::fsx::INPUT_LIMIT)?,
-        Err(_) => String::new(),
-    };
+    let mut text = crate::fsx::text_to_rewrite(
+        path,
+        "ignore file",
+        "add the line to the file it points to by hand",
+    )?;
     // The file must stay readable: a bad line already in it is named now, not at the next scan.
     for (n, line) in text.lines().enumerate() {
         match parse_entry(line) {
