@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use sha2::{Digest, Sha256};
 
-use super::{Report, Style, notice_text, plural, short_fingerprint, summary_line};
+use super::{Report, Style, accept_command, notice_text, plural, summary_line};
 use crate::finding::{CommitInfo, Finding};
 use crate::sanitize::escape;
 
@@ -334,8 +334,8 @@ fn finding(p: &mut String, i: usize, f: &Finding) {
     let _ = writeln!(p, "<dt>fix</dt><dd>{}</dd>", h(&f.remediation));
     let _ = writeln!(
         p,
-        "<dt>accept</dt><dd><code>caulk ignore {} --reason \"…\"</code></dd>\n</dl>\n</article>",
-        h(short_fingerprint(&f.fingerprint))
+        "<dt>accept</dt><dd><code>{}</code></dd>\n</dl>\n</article>",
+        accept_command(f)
     );
 }
 

@@ -143,16 +143,24 @@ pub(crate) fn accept_hint(f: &Finding) -> String {
         Some(_) => String::new(),
     };
     format!(
-        "caulk: a false alarm? Accept it in one step: {pragma}`caulk ignore {} --reason \"…\"` \
-         (a .caulkignore line), or every finding of today with a baseline (`caulk scan \
-         --write-baseline .caulk-baseline.json`).",
+        "caulk: a false alarm? Accept it in one step: {pragma}`{}` (a .caulkignore line), or every \
+         finding of today with a baseline (`caulk scan --write-baseline .caulk-baseline.json`).",
+        accept_command(f)
+    )
+}
+
+/// The command that accepts `f` in `.caulkignore`, as every report shows it. Only caulk's own
+/// text: the fingerprint is hex it computed, so no format needs to escape it.
+pub(crate) fn accept_command(f: &Finding) -> String {
+    format!(
+        "caulk ignore {} --reason \"…\"",
         short_fingerprint(&f.fingerprint)
     )
 }
 
-/// The fingerprint as the text report shows it and `.caulkignore` accepts it: its first 12 hex
+/// The fingerprint as the reports show it and `.caulkignore` accepts it: its first 12 hex
 /// digits, as git shortens a commit id.
-pub(crate) fn short_fingerprint(fingerprint: &str) -> &str {
+fn short_fingerprint(fingerprint: &str) -> &str {
     &fingerprint[..fingerprint
         .len()
         .min(crate::triage::suppress::SHORT_FINGERPRINT)]

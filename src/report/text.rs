@@ -1,7 +1,7 @@
 //! `--format text`: one block per finding (place, rule, redacted secret, line, fix, how to accept
 //! it), notices, then the summary line; colour only when asked.
 
-use super::{FIX_WIDTH, Report, Style, notice_text, paint, short_fingerprint, summary_line, wrap};
+use super::{FIX_WIDTH, Report, Style, accept_command, notice_text, paint, summary_line, wrap};
 use crate::sanitize::escape;
 use std::io::{self, Write};
 
@@ -57,11 +57,7 @@ pub(crate) fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                 if i == 0 { "fix     " } else { "        " }
             )?;
         }
-        writeln!(
-            w,
-            "    accept  caulk ignore {} --reason \"…\"",
-            short_fingerprint(&f.fingerprint)
-        )?;
+        writeln!(w, "    accept  {}", accept_command(f))?;
         writeln!(w)?;
     }
     for n in &summary.notices {
