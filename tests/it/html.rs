@@ -235,20 +235,13 @@ fn hostile_names_and_contents_are_text() {
 
 /// html5lib's interpreter, or why the test is skipped.
 fn html5lib() -> Option<String> {
-    let python = std::env::var("CAULK_HTML5LIB").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python)
-        .args(["-c", "import html5lib"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("CAULK_REQUIRE_HTML").is_none(),
-        "html5lib is required (CAULK_REQUIRE_HTML) but {python} cannot import it"
-    );
-    eprintln!("html5lib not installed: HTML5 parse check skipped (.ci/run runs it)");
-    None
+    external_tool(
+        "CAULK_HTML5LIB",
+        "python3",
+        &["-c", "import html5lib"],
+        "CAULK_REQUIRE_HTML",
+        "html5lib",
+    )
 }
 
 /// Parses each page with html5lib in strict mode (any parse error raises) and prints, per page,
@@ -294,20 +287,13 @@ fn pages_parse_as_strict_html5() {
 
 /// The browser, or why the test is skipped.
 fn chromium() -> Option<String> {
-    let bin = std::env::var("CAULK_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let ok = Command::new(&bin)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("CAULK_REQUIRE_CHROMIUM").is_none(),
-        "chromium is required (CAULK_REQUIRE_CHROMIUM) but `{bin} --version` failed"
-    );
-    eprintln!("chromium not installed: browser check skipped (.ci/run runs it)");
-    None
+    external_tool(
+        "CAULK_CHROMIUM",
+        "chromium",
+        &["--version"],
+        "CAULK_REQUIRE_CHROMIUM",
+        "chromium",
+    )
 }
 
 /// The DOM headless chromium builds from `url` once its scripts ran.

@@ -124,25 +124,21 @@ fn the_page_has_every_command_and_the_sections_a_man_page_owes() {
 
 #[test]
 fn mandoc_lint_finds_nothing_to_warn_about() {
-    if std::process::Command::new("mandoc")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert_ne!(
-            std::env::var("CAULK_REQUIRE_MANDOC").as_deref(),
-            Ok("1"),
-            "CAULK_REQUIRE_MANDOC=1 but mandoc is not installed (apt-get install mandoc)"
-        );
-        eprintln!("skipped: mandoc is not installed (apt-get install mandoc)");
+    let Some(mandoc) = external_tool(
+        "CAULK_MANDOC",
+        "mandoc",
+        &["-T", "ascii", "/dev/null"],
+        "CAULK_REQUIRE_MANDOC",
+        "mandoc (apt-get install mandoc)",
+    ) else {
         return;
-    }
+    };
     let dir = tempfile::TempDir::new().unwrap();
     let file = dir.path().join("caulk.1");
     std::fs::write(&file, page()).unwrap();
     // -W warning: everything from warnings up (STYLE notes, such as lines over 80 bytes of
     // clap's help text, are left out); mandoc exits non-zero when it prints any.
-    let out = std::process::Command::new("mandoc")
+    let out = std::process::Command::new(&mandoc)
         .args(["-T", "lint", "-W", "warning"])
         .arg(&file)
         .output()
@@ -153,7 +149,7 @@ fn mandoc_lint_finds_nothing_to_warn_about() {
         output_text(&out)
     );
     // And it renders: the sections are there in the formatted text.
-    let out = std::process::Command::new("mandoc")
+    let out = std::process::Command::new(&mandoc)
         .args(["-T", "utf8"])
         .arg(&file)
         .output()

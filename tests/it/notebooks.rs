@@ -463,19 +463,15 @@ fn scan_strip_outputs_strips_only_notebooks_whose_secrets_are_all_in_outputs() {
 /// missing install fails instead of skipping.
 #[test]
 fn strip_agrees_with_nbstripout() {
-    let nbstripout = std::env::var("CAULK_NBSTRIPOUT").unwrap_or_else(|_| "nbstripout".into());
-    let available = std::process::Command::new(&nbstripout)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CAULK_REQUIRE_NBSTRIPOUT").is_none(),
-            "nbstripout is required but not found"
-        );
-        eprintln!("nbstripout not installed: cross-check skipped (.ci/run runs it)");
+    let Some(nbstripout) = external_tool(
+        "CAULK_NBSTRIPOUT",
+        "nbstripout",
+        &["--version"],
+        "CAULK_REQUIRE_NBSTRIPOUT",
+        "nbstripout",
+    ) else {
         return;
-    }
+    };
     let (ours, theirs) = (TempDir::new().unwrap(), TempDir::new().unwrap());
     let mut all = STRIPPABLE.to_vec();
     all.push("source_key.ipynb");

@@ -29,20 +29,13 @@ const TARGETS: [(&str, &str); 7] = [
 
 /// The interpreter that has PyYAML, or why the test is skipped.
 fn pyyaml() -> Option<String> {
-    let python = std::env::var("CAULK_PYYAML").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python)
-        .args(["-c", "import yaml"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("CAULK_REQUIRE_PYYAML").is_none(),
-        "PyYAML is required (CAULK_REQUIRE_PYYAML) but {python} cannot import it"
-    );
-    eprintln!("PyYAML not installed: release workflow checks skipped (.ci/run runs them)");
-    None
+    external_tool(
+        "CAULK_PYYAML",
+        "python3",
+        &["-c", "import yaml"],
+        "CAULK_REQUIRE_PYYAML",
+        "PyYAML",
+    )
 }
 
 /// release.yml as JSON, read by PyYAML; YAML 1.1 reads the key `on` as `true`, put back here.

@@ -109,20 +109,13 @@ fn option_notebooks() -> Vec<(&'static str, String)> {
 
 /// The real nbstripout, or `None` (skipped) unless CAULK_REQUIRE_NBSTRIPOUT is set.
 fn nbstripout() -> Option<String> {
-    let nbstripout = std::env::var("CAULK_NBSTRIPOUT").unwrap_or_else(|_| "nbstripout".into());
-    let available = Process::new(&nbstripout)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CAULK_REQUIRE_NBSTRIPOUT").is_none(),
-            "nbstripout is required but not found"
-        );
-        eprintln!("nbstripout not installed: cross-check skipped (.ci/run runs it)");
-        return None;
-    }
-    Some(nbstripout)
+    external_tool(
+        "CAULK_NBSTRIPOUT",
+        "nbstripout",
+        &["--version"],
+        "CAULK_REQUIRE_NBSTRIPOUT",
+        "nbstripout",
+    )
 }
 
 #[test]

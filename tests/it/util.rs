@@ -213,3 +213,31 @@ pub(crate) fn git_stdout(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// An external tool a test checks caulk against (nbstripout, html5lib, chromium, PyYAML,
+/// mandoc): the program named by env var `path_var` (else `default`) when running it with
+/// `probe` succeeds. Else `None`, and the caller skips, saying so, unless `require_var` is set, as
+/// `.ci/run` sets it where it installed the tool: then a missing tool fails the test.
+pub(crate) fn external_tool(
+    path_var: &str,
+    default: &str,
+    probe: &[&str],
+    require_var: &str,
+    what: &str,
+) -> Option<String> {
+    let bin = std::env::var(path_var).unwrap_or_else(|_| default.into());
+    let ok = std::process::Command::new(&bin)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os(require_var).is_none(),
+        "{what} is required ({require_var}) but `{bin} {}` failed",
+        probe.join(" ")
+    );
+    eprintln!("{what} not installed: skipped (.ci/run runs it)");
+    None
+}
