@@ -18,7 +18,7 @@ use caulk_engine::engine::Engine;
 
 use super::progress::Progress;
 use super::repo::{
-    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
+    Blob, Contents, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
 };
 use super::select::{HistoryOptions, Selection, select_commits};
 
@@ -123,34 +123,30 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
         .build()?;
     // A range (a pull request, a push) is checked for suppressions it adds itself.
     let in_range = ranged || !base_trees.is_empty();
-    // `collect` keeps the order of `blobs`, which is the order of commits, oldest first.
-    let outcomes: Vec<Outcome> = pool.install(|| {
+    // Read newest first: git stores an older version of a file as a delta on a newer one, and
+    // libgit2 keeps the bases it rebuilt, so a file's older versions then find theirs built
+    // (10% less CPU on the 3,001-commit benchmark than oldest first). `collect` keeps the
+    // reversed order, undone after: `blobs` is in the order of commits, oldest first.
+    let mut outcomes: Vec<Outcome> = pool.install(|| {
         blobs
             .par_iter()
+            .rev()
             .map_init(
                 || Repository::open(&git_dir),
                 |repo, (id, origin)| {
                     let outcome = match repo.as_ref().map(|r| read_blob(r, *id, opts.max_file_size))
                     {
                         Ok(Ok(Blob::TooLarge(n))) => Outcome::TooLarge(n),
-                        Ok(Ok(blob)) => {
-                            let input = blob.input();
+                        Ok(Ok(Blob::Read(blob))) => {
+                            let contents = Contents::of(blob.content());
+                            let input = contents.input();
                             let pragmas = match input {
-                                Some(Input::Text(t)) if in_range => audit::pragma_lines(t),
+                                Input::Text(t) if in_range => audit::pragma_lines(t),
                                 _ => Vec::new(),
                             };
-                            match input {
-                                Some(input) => Outcome::Scanned(
-                                    scan::scan_input(
-                                        engine,
-                                        input,
-                                        &origin.path,
-                                        &provenance(origin),
-                                    ),
-                                    pragmas,
-                                ),
-                                None => unreachable!("a blob over the limit is matched above"),
-                            }
+                            let got =
+                                scan::scan_input(engine, input, &origin.path, &provenance(origin));
+                            Outcome::Scanned(got, pragmas)
                         }
                         Ok(Err(e)) => Outcome::Error(e.message().to_string()),
                         Err(e) => Outcome::Error(e.message().to_string()),
@@ -162,6 +158,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
             .collect()
     });
     progress.finish();
+    outcomes.reverse();
 
     let sha_of = |o: &FirstSeen| o.commit.map(|c| infos[c].sha.clone());
     let mut result = ScanResult {

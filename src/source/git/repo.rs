@@ -1,6 +1,7 @@
 //! What every git source shares: opening the repository, reading a blob (its size from the
 //! header first), walking a tree's entries, and folding what an input gave into the result.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -43,15 +44,13 @@ pub(super) fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// A blob's bytes as text (decoded), or as binary (scanned for its printable runs), or why it
-/// is not read (over the limit; counted by the caller).
-pub(super) enum Blob {
-    Text(Vec<u8>),
-    Binary(Vec<u8>),
+/// A blob read, or why it was not (over the limit; counted by the caller).
+pub(super) enum Blob<'r> {
+    Read(git2::Blob<'r>),
     TooLarge(u64),
 }
 
-pub(super) fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, git2::Error> {
+pub(super) fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob<'_>, git2::Error> {
     // The size from the object's header first: a blob over the limit is never inflated (a
     // 1.5 GiB blob would take 1.5 GiB of memory only to be skipped).
     if max > 0 {
@@ -61,23 +60,32 @@ pub(super) fn read_blob(repo: &Repository, id: Oid, max: u64) -> Result<Blob, gi
         }
     }
     let blob = repo.find_blob(id)?;
-    let content = blob.content();
-    if max > 0 && content.len() as u64 > max {
-        return Ok(Blob::TooLarge(content.len() as u64));
+    let len = blob.content().len() as u64;
+    if max > 0 && len > max {
+        return Ok(Blob::TooLarge(len));
     }
-    Ok(match crate::decode::text::content(content) {
-        crate::decode::text::Content::Binary => Blob::Binary(content.to_vec()),
-        crate::decode::text::Content::Text(t) => Blob::Text(t.into_owned()),
-    })
+    Ok(Blob::Read(blob))
 }
 
-impl Blob {
-    /// The blob as an input to scan; `None` when it was not read.
-    pub(super) fn input(&self) -> Option<Input<'_>> {
+/// A blob's bytes as they are scanned: its text (decoded; borrowed unless it was UTF-16), or
+/// the bytes themselves when binary (scanned for their printable runs).
+pub(super) enum Contents<'a> {
+    Text(Cow<'a, [u8]>),
+    Binary(&'a [u8]),
+}
+
+impl<'a> Contents<'a> {
+    pub(super) fn of(bytes: &'a [u8]) -> Contents<'a> {
+        match crate::decode::text::content(bytes) {
+            crate::decode::text::Content::Binary => Contents::Binary(bytes),
+            crate::decode::text::Content::Text(t) => Contents::Text(t),
+        }
+    }
+
+    pub(super) fn input(&self) -> Input<'_> {
         match self {
-            Blob::Text(t) => Some(Input::Text(t)),
-            Blob::Binary(b) => Some(Input::Binary(b)),
-            Blob::TooLarge(_) => None,
+            Contents::Text(t) => Input::Text(t),
+            Contents::Binary(b) => Input::Binary(b),
         }
     }
 }

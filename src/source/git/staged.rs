@@ -16,7 +16,7 @@ use caulk_engine::engine::Engine;
 
 use super::index::{Fnv, PathMap, cache_tree};
 use super::repo::{
-    Blob, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
+    Blob, Contents, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
 };
 
 /// Options of `caulk staged`.
@@ -102,19 +102,8 @@ pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult
             stage: Stage::Index,
             ..Provenance::new(&display, &display, &path)
         };
-        let text = match read_blob(&repo, change.new, opts.max_file_size) {
-            Ok(Blob::Text(t)) => t,
-            Ok(Blob::Binary(bytes)) => {
-                // Lines mean nothing in binary data: what the commit adds is every secret of
-                // its printable runs that the blob it replaces did not hold.
-                let old = change.old.and_then(|o| repo.find_blob(o).ok());
-                let old = old.as_ref().map_or(&[][..], |b| b.content());
-                let got = scan::scan_input(engine, Input::Binary(&bytes), &path, &prov);
-                result.record(&display, got, |f| {
-                    memchr::memmem::find(old, f.raw_secret.as_bytes()).is_none()
-                });
-                continue;
-            }
+        let blob = match read_blob(&repo, change.new, opts.max_file_size) {
+            Ok(Blob::Read(blob)) => blob,
             Ok(Blob::TooLarge(len)) => {
                 result.summary.skipped_too_large += 1;
                 let max = opts.max_file_size;
@@ -133,6 +122,20 @@ pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult
                         e.message()
                     ),
                 ));
+                continue;
+            }
+        };
+        let text = match Contents::of(blob.content()) {
+            Contents::Text(text) => text,
+            Contents::Binary(bytes) => {
+                // Lines mean nothing in binary data: what the commit adds is every secret of
+                // its printable runs that the blob it replaces did not hold.
+                let old = change.old.and_then(|o| repo.find_blob(o).ok());
+                let old = old.as_ref().map_or(&[][..], |b| b.content());
+                let got = scan::scan_input(engine, Input::Binary(bytes), &path, &prov);
+                result.record(&display, got, |f| {
+                    memchr::memmem::find(old, f.raw_secret.as_bytes()).is_none()
+                });
                 continue;
             }
         };
