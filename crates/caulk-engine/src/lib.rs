@@ -10,6 +10,7 @@ pub mod boundary;
 pub mod checks;
 pub mod engine;
 pub mod filters;
+mod grams;
 pub mod rules;
 pub mod selftest;
 

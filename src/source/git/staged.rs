@@ -14,7 +14,7 @@ use crate::scan;
 use crate::summary::{ScanResult, Summary, Unread};
 use caulk_engine::engine::Engine;
 
-use super::index::{Fnv, PathMap, cache_tree};
+use super::index::{self, Entry, Fnv, Index, PathMap};
 use super::repo::{
     Blob, Contents, each_entry, find_tree, finish, open_repo, path_from_bytes, path_str, read_blob,
 };
@@ -62,18 +62,13 @@ pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult
     // `git commit -a` and `git commit PATH` hand the hook a temporary index in GIT_INDEX_FILE.
     let index_path =
         std::env::var_os("GIT_INDEX_FILE").map_or_else(|| repo.path().join("index"), PathBuf::from);
-    let cache = std::fs::read(&index_path)
+    let index = match std::fs::read(&index_path)
         .ok()
-        .and_then(|b| cache_tree(&b))
-        .unwrap_or_default();
-    let index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open(Path::new(&p)).with_context(|| {
-            format!(
-                "cannot open the index {} (GIT_INDEX_FILE)",
-                Path::new(&p).display()
-            )
-        })?,
-        None => repo.index().context("cannot read the git index")?,
+        .and_then(|b| index::read(&b))
+    {
+        Some(index) => index,
+        // A split or sparse index, another version, or none yet: libgit2 reads it.
+        None => libgit2_index(&repo, &index_path)?,
     };
     let mut result = ScanResult::default();
     // Named paths: those with staged content are judged below by their added lines; the rest are
@@ -85,13 +80,7 @@ pub(crate) fn staged(engine: &Engine, opts: &StagedOptions) -> Result<ScanResult
             (Some(judged), whole)
         }
     };
-    let mut changes = staged_changes(
-        &repo,
-        head_tree.as_ref(),
-        &index,
-        &cache,
-        &mut result.summary,
-    )?;
+    let mut changes = staged_changes(&repo, head_tree.as_ref(), &index, &mut result.summary)?;
     if let Some(judged) = &judged {
         changes.retain(|c| judged.contains(&c.path));
     }
@@ -228,7 +217,7 @@ fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
 /// staged, untracked, or in conflict). A staged deletion gone from the disk has nothing to scan;
 /// a directory is refused (the framework names files).
 fn split_named(
-    index: &git2::Index,
+    index: &Index,
     head: Option<&git2::Tree>,
     named: &[Named],
 ) -> Result<(HashSet<Vec<u8>>, Vec<Named>)> {
@@ -250,7 +239,7 @@ fn split_named(
                 n.given.display()
             );
         }
-        let staged_id = index.get_path(&path, 0).map(|e| e.id);
+        let staged_id = index.get(&n.rel, 0).map(|e| e.id);
         let on_disk = std::fs::symlink_metadata(&n.given).is_ok();
         match (staged_id, in_head) {
             // Staged content: the commit's added lines decide.
@@ -261,7 +250,7 @@ fn split_named(
                 judged.insert(n.rel.clone());
             }
             // A staged deletion: nothing to scan, unless the file is still there (untracked now).
-            (None, Some(_)) if !on_disk && !in_conflict(index, &path) => {}
+            (None, Some(_)) if !on_disk && !in_conflict(index, &n.rel) => {}
             _ => whole.push(Named {
                 given: n.given.clone(),
                 rel: n.rel.clone(),
@@ -272,8 +261,34 @@ fn split_named(
 }
 
 /// Whether the index holds `path` only as an unresolved conflict.
-fn in_conflict(index: &git2::Index, path: &Path) -> bool {
-    (1..=3).any(|stage| index.get_path(path, stage).is_some())
+fn in_conflict(index: &Index, path: &[u8]) -> bool {
+    (1..=3).any(|stage| index.get(path, stage).is_some())
+}
+
+/// The index as libgit2 reads it (`GIT_INDEX_FILE`'s, else the repository's; empty when there
+/// is none yet), in git's order.
+fn libgit2_index(repo: &Repository, path: &Path) -> Result<Index> {
+    let index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(_) => git2::Index::open(path).with_context(|| {
+            format!("cannot open the index {} (GIT_INDEX_FILE)", path.display())
+        })?,
+        None => repo.index().context("cannot read the git index")?,
+    };
+    let mut entries: Vec<Entry> = index
+        .iter()
+        .map(|e| Entry {
+            path: e.path,
+            id: e.id,
+            mode: e.mode,
+            stage: (e.flags >> 12) & 0x3,
+        })
+        .collect();
+    entries.sort_unstable_by(|a, b| (&a.path, a.stage).cmp(&(&b.path, b.stage)));
+    let cache = std::fs::read(path)
+        .ok()
+        .and_then(|b| index::cache_tree(&b))
+        .unwrap_or_default();
+    Ok(Index { entries, cache })
 }
 
 /// Scans the named files that have nothing staged whole, from the working tree, through the
@@ -337,8 +352,7 @@ const MODE_LINK: u32 = 0o120000;
 fn staged_changes(
     repo: &Repository,
     head: Option<&git2::Tree>,
-    index: &git2::Index,
-    cache: &PathMap,
+    index: &Index,
     summary: &mut Summary,
 ) -> Result<Vec<Change>> {
     let mut before = PathMap::default();
@@ -348,18 +362,18 @@ fn staged_changes(
             repo,
             tree,
             &mut Vec::new(),
-            cache,
+            &index.cache,
             &mut same_dirs,
             &mut before,
         )?;
     }
     let mut changes = Vec::new();
     let mut still_there = 0;
-    for e in index.iter() {
+    for e in &index.entries {
         if !same_dirs.is_empty() && in_same_dir(&e.path, &same_dirs) {
             continue;
         }
-        let stage = (e.flags >> 12) & 0x3;
+        let stage = e.stage;
         let old = before.get(&e.path).copied();
         still_there += usize::from(old.is_some() && stage == 0);
         if stage != 0 || old == Some(e.id) {
@@ -375,17 +389,17 @@ fn staged_changes(
             continue;
         }
         changes.push(Change {
-            path: e.path,
+            path: e.path.clone(),
             new: e.id,
             old,
         });
     }
     // Renames: a new path whose blob, or most of whose lines, a deleted path had.
     if still_there < before.len() && changes.iter().any(|c| c.old.is_none()) {
-        let staged: HashSet<Vec<u8>> = index.iter().map(|e| e.path).collect();
+        let staged: HashSet<&[u8]> = index.entries.iter().map(|e| e.path.as_slice()).collect();
         let deleted: Vec<Oid> = before
             .iter()
-            .filter(|(p, _)| !staged.contains(*p))
+            .filter(|(p, _)| !staged.contains(p.as_slice()))
             .map(|(_, &id)| id)
             .collect();
         let mut kept = Vec::new();
