@@ -90,6 +90,13 @@ def log_file(rng, n):
     return "\n".join(out) + "\n"
 
 
+def plots(rng, n):
+    """Plots as Jupyter stores them: base64 of a PNG (its signature and header, then compressed
+    bytes, here random)."""
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x06\x00\x00\x00"
+    return [base64.b64encode(png + bytes(rng.getrandbits(8) for _ in range(rng.randint(20000, 40000)))).decode() + "\n" for _ in range(n)]
+
+
 def notebook(rng, images, planted_src=None, planted_out=None, image_share=0.4):
     """A notebook as Jupyter writes it (indent 1, sources as lists of lines)."""
     cells = []
@@ -144,10 +151,7 @@ def main():
     rng = random.Random(args.seed)
     root = os.path.join(args.out, "corpus")
     os.makedirs(root, exist_ok=True)
-    # Plots as Jupyter stores them: base64 of a PNG (its signature and header, then compressed
-    # bytes, here random).
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x06\x00\x00\x00"
-    images = [base64.b64encode(png + bytes(rng.getrandbits(8) for _ in range(rng.randint(20000, 40000)))).decode() + "\n" for _ in range(8)]
+    images = plots(rng, 8)
     planted = []
     total, n, target = 0, 0, args.mb * 1_000_000
     kinds = list(PLANTS)

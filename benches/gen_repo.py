@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Generate a git repository for the git benchmarks with `git fast-import`:
 
-    python3 benches/gen_repo.py OUT_DIR [--files 5000] [--commits 3000] [--seed 7]
+    python3 benches/gen_repo.py OUT_DIR [--files 5000] [--commits 3000] [--notebooks 0] [--seed 7]
 
-An initial commit of FILES source, config and notebook files, then COMMITS commits that each
-change one to three files; some commits add a fake secret, and some of those secrets are deleted
-again later (history scanners must still report them). Writes OUT_DIR/repo (a checkout) and
-OUT_DIR/planted.json (commit index, path, kind of each planted secret).
+An initial commit of FILES source and config files (and NOTEBOOKS Jupyter notebooks with plots),
+then COMMITS commits that each change one to three files (with notebooks, half of them also
+re-run a notebook: new outputs, new plots); some commits add a fake secret (in a notebook's
+output, as `print(os.environ)` leaves it, one time in three when there are notebooks), and some
+of those secrets are deleted again later (history scanners must still report them). Writes
+OUT_DIR/repo (a checkout) and OUT_DIR/planted.json (commit index, path, line, kind of each
+planted secret).
 """
 import argparse
 import json
@@ -17,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakekeys as fk  # noqa: E402
-from gen_corpus import PLANTS, ident, py_block, yaml_file  # noqa: E402
+from gen_corpus import PLANTS, ident, notebook, plots, py_block, yaml_file  # noqa: E402
 
 
 def main():
@@ -25,6 +28,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--commits", type=int, default=3000)
+    ap.add_argument("--notebooks", type=int, default=0)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -39,6 +43,11 @@ def main():
             files[f"configs/exp{i:05d}.yaml"] = yaml_file(rng)
         else:
             files[f"{d}/{ident(rng)}_{i}.py"] = "".join(py_block(rng) for _ in range(rng.randint(2, 6)))
+
+    images = plots(rng, 24) if args.notebooks else []
+    books = [f"notebooks/explore_{i:04d}.ipynb" for i in range(args.notebooks)]
+    for b in books:
+        files[b] = notebook(rng, images)
 
     stream = []
     mark = [0]
@@ -67,9 +76,26 @@ def main():
         changes = []
         for _ in range(rng.randint(1, 3)):
             p = rng.choice(paths)
+            if p.endswith(".ipynb"):
+                continue  # notebooks change by running them again
             files[p] = files[p] + ("\n" + py_block(rng) if p.endswith(".py") else f"  {ident(rng)}: {rng.randint(1, 99)}\n")
             changes.append((p, files[p]))
-        if c % 30 == 0:  # plant a secret in a new file
+        if books and rng.random() < 0.5:  # a notebook run again: new outputs
+            b = rng.choice(books)
+            files[b] = notebook(rng, images)
+            changes.append((b, files[b]))
+        if c % 30 == 0 and books and c % 90 == 0:  # a secret printed in a notebook's output
+            kind = kinds[(c // 30) % len(kinds)]
+            key = PLANTS[kind][0](rng)
+            p = f"notebooks/debug_{c}.ipynb"
+            files[p] = notebook(rng, images, None, repr(PLANTS[kind][1].format(k=key)))
+            needle = json.dumps(key)[1:-1]
+            line = files[p][: files[p].index(needle)].count("\n") + 1
+            paths.append(p)
+            changes.append((p, files[p]))
+            planted.append({"commit": c, "path": p, "line": line, "kind": kind})
+            live[p] = c
+        elif c % 30 == 0:  # plant a secret in a new file
             kind = kinds[(c // 30) % len(kinds)]
             key = PLANTS[kind][0](rng)
             p = f"scripts/run_{c}.py"
@@ -81,7 +107,7 @@ def main():
         elif c % 45 == 0 and live:  # delete a planted secret again
             p = sorted(live)[0]
             del live[p]
-            files[p] = "import os\nKEY = os.environ['KEY']\n"
+            files[p] = notebook(rng, images) if p.endswith(".ipynb") else "import os\nKEY = os.environ['KEY']\n"
             changes.append((p, files[p]))
         commit(c, f"change {c}: {ident(rng)}", changes)
 
@@ -89,7 +115,7 @@ def main():
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True)
     with open(os.path.join(args.out, "planted.json"), "w") as f:
         json.dump(planted, f, indent=1)
-    print(f"{repo}: {args.files} files, {args.commits + 1} commits, {len(planted)} planted secrets ({len(planted) - len(live)} deleted later)")
+    print(f"{repo}: {args.files} files, {args.notebooks} notebooks, {args.commits + 1} commits, {len(planted)} planted secrets ({len(planted) - len(live)} deleted later)")
 
 
 if __name__ == "__main__":

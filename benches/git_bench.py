@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--kingfisher")
     ap.add_argument("--rg", help="ripgrep, for the floors: `git log -p | rg` and `git diff --cached | rg`")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--history-only", action="store_true", help="no pre-commit scan")
+    ap.add_argument("--no-peers", action="store_true", help="caulk and the floor only (a very long history)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     for tool in ("caulk", "betterleaks", "gitleaks", "kingfisher", "rg"):
@@ -50,6 +52,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="caulk-gitbench-")
     j = str(args.threads)
 
+    if args.no_peers:
+        args.betterleaks = args.gitleaks = args.kingfisher = None
     history = {"caulk": [args.caulk, "history", "-j", j, "--format", "json", "-o", f"{tmp}/caulk.json", "-q"]}
     if args.betterleaks:
         history["betterleaks"] = [args.betterleaks, "git", ".", "-j", j, "--no-banner", "-o", f"{tmp}/betterleaks.json"]
@@ -82,9 +86,15 @@ def main():
             found = f"{hit}/{len(planted)}"
         print(f"{n:<16} {statistics.median(res[n]['t']):>9.3f} {ratio:>8.2f} {max(res[n]['rss']):>9.0f} {found:>14}")
 
-    # Staged: a copy of the repository with a 3-file change staged.
+    if args.history_only:
+        return
+    # Staged: a copy of the repository with a 3-file change staged, in the state a commit leaves
+    # the index: its cache tree names every directory's tree (`git reset` writes it; the
+    # generated repository's index, written by `git checkout` after `git fast-import`, has none).
+    # `git diff --cached` and caulk both read only the directories that changed then.
     work = os.path.join(tmp, "staged")
     shutil.copytree(repo, work, symlinks=True)
+    subprocess.run(["git", "reset", "-q"], cwd=work, check=True)
     py = sorted(p for p in subprocess.run(["git", "ls-files", "src"], cwd=work, capture_output=True, text=True).stdout.split())[:2]
     for p in py:
         with open(os.path.join(work, p), "a") as f:

@@ -257,6 +257,16 @@ impl ScanResult {
     }
 }
 
+impl Tally {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Tally) {
+        let mut sum = Summary::default();
+        sum.add(self);
+        sum.add(other);
+        *self = sum.tally();
+    }
+}
+
 /// What scanning one input gave.
 #[derive(Debug, Default)]
 pub struct Scanned {
@@ -268,4 +278,11 @@ pub struct Scanned {
     pub warning: Option<String>,
     /// Why a rule could not run on it.
     pub error: Option<String>,
+}
+
+impl Scanned {
+    /// Whether it gave counts only: no finding, warning or error.
+    pub fn is_counts_only(&self) -> bool {
+        self.findings.is_empty() && self.warning.is_none() && self.error.is_none()
+    }
 }

@@ -72,6 +72,28 @@ pub(crate) fn parse_push_lines(text: &str) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// What a report says of commit `id`: its sha, author, date and subject. Asked only for the
+/// commits that brought a finding (50,000 of them took 12 MiB when each was kept).
+pub(super) fn commit_info(repo: &Repository, id: Oid) -> Result<CommitInfo> {
+    let c = repo
+        .find_commit(id)
+        .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
+    let author = c.author();
+    Ok(CommitInfo {
+        sha: id.to_string(),
+        author: format!(
+            "{} <{}>",
+            author.name().unwrap_or("?"),
+            author.email().unwrap_or("?")
+        ),
+        date: crate::human::iso8601(c.time().seconds(), c.time().offset_minutes()),
+        message: c
+            .summary_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default(),
+    })
+}
+
 /// Whether a sha is git's all-zeros "no object".
 pub(super) fn is_zero(sha: &str) -> bool {
     sha.bytes().all(|b| b == b'0')
@@ -80,7 +102,7 @@ pub(super) fn is_zero(sha: &str) -> bool {
 /// What a history scan reads.
 pub(super) struct Selection {
     /// Commits to scan, oldest first, with what a report says of each.
-    pub(super) commits: Vec<(Oid, CommitInfo)>,
+    pub(super) commits: Vec<Oid>,
     /// Parents of those commits that lie outside the selection (the base of a range).
     pub(super) boundary: Vec<Oid>,
     /// The shallow clone's grafted commits (their parents are missing); empty when not shallow.
@@ -91,7 +113,7 @@ pub(super) struct Selection {
     pub(super) objects: Vec<(String, Oid, git2::ObjectType)>,
 }
 
-/// The commits to scan, oldest first, with what a report says of each; the boundary; the
+/// The commits to scan, oldest first (what a report says of one: [`commit_info`]); the boundary; the
 /// shallow grafts. A scan with a base that would read a graft is an error: the graft's parents are
 /// missing, so its whole tree would look new, and what the range adds cannot be told from what it
 /// inherits.
@@ -180,31 +202,14 @@ pub(super) fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result
              until the base is reached, or `git fetch --unshallow`; `fetch-depth: 0` in actions/checkout)"
         );
     }
-    let mut out = Vec::new();
-    for id in ids {
-        let c = repo
-            .find_commit(id)
-            .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
-        let author = c.author();
-        let info = CommitInfo {
-            sha: id.to_string(),
-            author: format!(
-                "{} <{}>",
-                author.name().unwrap_or("?"),
-                author.email().unwrap_or("?")
-            ),
-            date: crate::human::iso8601(c.time().seconds(), c.time().offset_minutes()),
-            message: c
-                .summary_bytes()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default(),
-        };
-        out.push((id, info));
-    }
-    let selected: HashSet<Oid> = out.iter().map(|c| c.0).collect();
+    let out = ids;
+    let selected: HashSet<Oid> = out.iter().copied().collect();
     let mut boundary: Vec<Oid> = Vec::new();
-    for (id, _) in &out {
-        for p in repo.find_commit(*id)?.parent_ids() {
+    for id in &out {
+        let commit = repo
+            .find_commit(*id)
+            .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
+        for p in commit.parent_ids() {
             if !selected.contains(&p) && !boundary.contains(&p) {
                 boundary.push(p);
             }
