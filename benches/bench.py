@@ -2,13 +2,14 @@
 """Time caulk beside kingfisher and betterleaks on the generated corpus.
 
     python3 benches/bench.py OUT_DIR --caulk target/release/caulk [--kingfisher BIN]
-        [--betterleaks BIN] [--rg BIN] [--rounds 5] [--threads 2]
+        [--betterleaks BIN] [--rg BIN] [--rounds 5] [--threads 2] [--tree DIR]
 
 Runs are interleaved (A B C, A B C, ...) at the same thread count, after one warm-up run each
 (which also fills the page cache and kingfisher's rule cache). Reports per tool the median wall
 time, throughput, peak RSS (from wait4, per child), the median per-round ratio of each peer's time
 to caulk's, start-up time on an empty directory (median of 30 runs), and how many planted secrets
-(OUT_DIR/planted.json) each tool reported at the right file and line.
+(OUT_DIR/planted.json) each tool reported at the right file and line. With `--tree DIR`, a real
+tree (no planted secrets) is timed instead; OUT_DIR only holds the reports.
 
 With `--rg`, ripgrep searches the same tree for every keyword of caulk's rule pack (fixed strings,
 ASCII case-insensitive, hidden files included, at the same thread count): the floor, the time it
@@ -111,9 +112,10 @@ def main():
     ap.add_argument("--rg", help="ripgrep, for the floor")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tree", help="time this tree (no planted secrets) instead of OUT_DIR/corpus")
     args = ap.parse_args()
-    corpus = os.path.abspath(os.path.join(args.out, "corpus"))
-    planted = json.load(open(os.path.join(args.out, "planted.json")))
+    corpus = os.path.abspath(args.tree or os.path.join(args.out, "corpus"))
+    planted = [] if args.tree else json.load(open(os.path.join(args.out, "planted.json")))
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(corpus) for f in fs)
     outdir = tempfile.mkdtemp(prefix="caulk-bench-")
     ts = tools(args, corpus, outdir)
@@ -150,7 +152,7 @@ def main():
     print(f"{'tool':<12} {'median s':>9} {'MB/s':>7} {'x caulk':>8} {'peak MiB':>9} {'startup ms':>11} {'planted found':>14}")
     for name, (_, parse) in ts.items():
         med = statistics.median(results[name]["times"])
-        found = f"{recall(parse(outdir), planted, corpus)}/{len(planted)}" if parse else "(floor)"
+        found = f"{recall(parse(outdir), planted, corpus)}/{len(planted)}" if parse and planted else "(floor)" if not parse else "-"
         print(
             f"{name:<12} {med:>9.3f} {size / 1e6 / med:>7.0f} {results[name]['ratio']:>8.2f} "
             f"{max(results[name]['rss']):>9.0f} {statistics.median(startup[name]) * 1000:>11.1f} {found:>14}"

