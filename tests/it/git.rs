@@ -538,6 +538,53 @@ fn history_reports_a_secret_added_then_deleted_with_its_commit() {
         .stdout(predicate::str::contains("scanned 3 blobs from 3 commits"));
 }
 
+/// A secret left in a file is in every later version of it: the history reports it once, from
+/// the commit that brought it, however the threads that scan the versions (newest first) meet
+/// them; the same secret in another file is its own finding.
+#[test]
+fn history_reports_a_secret_kept_through_many_versions_once_with_its_first_commit() {
+    let r = repo();
+    let d = r.path();
+    write_tree(d, &[("README.md", b"# project\n")]);
+    commit_all(d, "init");
+    let mut text = format!("import os\nclient = Client(api_key='{ANTHROPIC}')\n");
+    write_tree(d, &[("train.py", text.as_bytes())]);
+    let leak = commit_all(d, "add the judge");
+    for i in 0..40 {
+        text.push_str(&format!("step_{i} = {i}\n"));
+        write_tree(
+            d,
+            &[
+                ("train.py", text.as_bytes()),
+                ("notes.md", format!("{i}\n").as_bytes()),
+            ],
+        );
+        commit_all(d, &format!("step {i}"));
+    }
+    write_tree(d, &[("copy.py", format!("{text}# a copy\n").as_bytes())]);
+    let copy = commit_all(d, "copy");
+    for threads in ["1", "2", "4"] {
+        let (code, report, _) = run_json(d, &["history", "-j", threads]);
+        assert_eq!(code, 1);
+        assert_eq!(
+            found(&report),
+            vec![
+                row("copy.py", 2, "anthropic-api-key"),
+                row("train.py", 2, "anthropic-api-key")
+            ],
+            "-j {threads}"
+        );
+        let shas: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["commit"]["sha"].as_str().unwrap())
+            .collect();
+        assert_eq!(shas, [copy.as_str(), leak.as_str()], "-j {threads}");
+        assert_eq!(report["summary"]["commits"], 43);
+    }
+}
+
 #[test]
 fn history_ranges_all_refs_since_commit_and_blob_dedup() {
     let r = repo();

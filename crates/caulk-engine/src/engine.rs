@@ -628,6 +628,41 @@ examples = [{ text = "secret=q1w2e3r4", secret = "q1w2e3r4" }]
 negative_examples = ["x"]
 "#;
 
+    /// Rules' classes are ASCII: `\w` stops at a non-ASCII letter; `(?u)` turns Unicode on where
+    /// a rule asks.
+    #[test]
+    fn rule_classes_are_ascii_unless_a_rule_writes_u() {
+        let e = engine(
+            r#"
+[[rules]]
+id = "w"
+description = "W"
+keywords = ["wk="]
+regex = '''wk=(?P<secret>\w+)'''
+remediation = "r"
+examples = [{ text = "wk=abc", secret = "abc" }]
+negative_examples = ["x"]
+
+[[rules]]
+id = "u"
+description = "U"
+keywords = ["uk="]
+regex = '''uk=(?P<secret>(?u:\w)+)'''
+remediation = "r"
+examples = [{ text = "uk=abc", secret = "abc" }]
+negative_examples = ["x"]
+"#,
+        );
+        let text = "wk=ab\u{e9}cd uk=ab\u{e9}cd".as_bytes();
+        let got: Vec<&[u8]> = e
+            .scan(text)
+            .unwrap()
+            .iter()
+            .map(|m| &text[m.start..m.end])
+            .collect();
+        assert_eq!(got, ["ab".as_bytes(), "ab\u{e9}cd".as_bytes()]);
+    }
+
     #[test]
     fn spans_answer_overlap_queries_as_a_full_pass_would() {
         let raw = [
