@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 /// Bytes looked at for a NUL when deciding that a file is binary.
-const BINARY_SNIFF: usize = 8192;
+pub const BINARY_SNIFF: usize = 8192;
 
 /// What an input holds.
 #[derive(Debug, PartialEq, Eq)]
@@ -52,6 +52,12 @@ pub fn is_binary(buf: &[u8]) -> bool {
     binary_sample(&buf[..n])
         || binary_sample(&buf[mid..mid + n])
         || binary_sample(&buf[buf.len() - n..])
+}
+
+/// [`is_binary`] for a large file read in windows, from its three samples (each up to
+/// [`BINARY_SNIFF`] bytes: head, middle and tail).
+pub fn is_binary_sampled(head: &[u8], mid: &[u8], tail: &[u8]) -> bool {
+    binary_sample(head) || binary_sample(mid) || binary_sample(tail)
 }
 
 /// [`is_binary`] for one sample.

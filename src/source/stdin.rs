@@ -1,4 +1,5 @@
-//! Standard input, read in overlapping windows so memory stays bounded however much is piped in.
+//! Standard input and large files, read in overlapping windows so memory stays bounded however
+//! much is piped in or however large a file is.
 
 use std::io::Read;
 use std::path::Path;
@@ -12,136 +13,209 @@ use crate::summary::{ScanResult, Unread};
 use caulk_engine::engine::Engine;
 
 /// Bytes of standard input read and scanned at a time.
-const STDIN_CHUNK: usize = 8 << 20;
-/// Bytes each window of standard input shares with the one before, so a secret that straddles
-/// two reads (a PEM key is a few KiB) is whole in one of them.
-const STDIN_OVERLAP: usize = 64 << 10;
+const CHUNK: usize = 8 << 20;
+/// Bytes each window shares with the one before, so a secret that straddles two reads (a PEM key
+/// is a few KiB) is whole in one of them.
+const OVERLAP: usize = 64 << 10;
 
-/// Scans standard input in windows of [`STDIN_CHUNK`] bytes that overlap by [`STDIN_OVERLAP`],
-/// so memory stays bounded however much is piped in; at most `max` bytes (0: no limit) are read,
-/// and more is an error naming the limit (the exit is not 0). Input that is UTF-16 or binary is
-/// read whole (up to `max`) and scanned as a file would be.
+/// Scans standard input in windows of [`CHUNK`] bytes that overlap by [`OVERLAP`], so memory
+/// stays bounded however much is piped in; at most `max` bytes (0: no limit) are read, and more
+/// is an error naming the limit (the exit is not 0). Input that is UTF-16 or binary is read whole
+/// (up to `max`) and scanned as a file would be.
 pub(super) fn scan_stdin(engine: &Engine, result: &mut ScanResult, input: &mut dyn Read, max: u64) {
     const NAME: &str = "<stdin>";
-    let over = |read: u64| max > 0 && read > max;
-    let mut window: Vec<u8> = Vec::new();
-    // Lines of the stream before `window`, and columns of its first line before the window (when
-    // it starts mid-line).
-    let (mut lines_before, mut col_shift) = (0usize, 0usize);
-    let mut total = 0u64;
-    let mut first = true;
-    loop {
-        let want = match max {
-            0 => STDIN_CHUNK as u64,
-            _ => (STDIN_CHUNK as u64)
-                .min(max + 1 - total.min(max + 1))
-                .max(1),
-        };
-        let before = window.len();
-        if let Err(e) = input.take(want).read_to_end(&mut window) {
-            return result
-                .summary
-                .unread
-                .push(Unread::error(NAME, io_reason(&e)));
+    let mut window = Vec::new();
+    let want = match max {
+        0 => CHUNK as u64,
+        _ => (CHUNK as u64).min(max + 1),
+    };
+    if let Err(e) = input.take(want).read_to_end(&mut window) {
+        return result
+            .summary
+            .unread
+            .push(Unread::error(NAME, io_reason(&e)));
+    }
+    let eof = (window.len() as u64) < want;
+    if eof
+        || !matches!(
+            text::content(&window),
+            Content::Text(std::borrow::Cow::Borrowed(_))
+        )
+    {
+        // All of it at once (small, UTF-16 or binary): as a file, bounded by the limit.
+        if !eof {
+            let rest = match max {
+                0 => u64::MAX,
+                _ => max + 1 - window.len() as u64,
+            };
+            if let Err(e) = input.take(rest).read_to_end(&mut window) {
+                return result
+                    .summary
+                    .unread
+                    .push(Unread::error(NAME, io_reason(&e)));
+            }
         }
-        let got = (window.len() - before) as u64;
-        total += got;
-        let eof = got < want || over(total);
-        if over(total) {
-            window.truncate(window.len() - (total - max) as usize);
+        let over = max > 0 && window.len() as u64 > max;
+        if over {
+            window.truncate(max as usize);
         }
-        if first
-            && (eof
-                || !matches!(
-                    text::content(&window),
-                    Content::Text(std::borrow::Cow::Borrowed(_))
-                ))
-        {
-            // All of it at once (small, UTF-16 or binary): as a file, bounded by the limit.
-            if !eof {
-                let rest = match max {
-                    0 => u64::MAX,
-                    _ => max + 1 - total,
+        let got = scan_bytes(engine, &window, Path::new(""), &Provenance::stdin());
+        result.record(NAME, got, |_| true);
+        if over {
+            result.summary.unread.push(over_limit(NAME, max));
+        }
+        return;
+    }
+    // A UTF-8 byte-order mark is not text, as in a file (`text::content` skips it).
+    if window.starts_with(b"\xEF\xBB\xBF") {
+        window.drain(..3);
+    }
+    let stream = Stream {
+        name: NAME,
+        path: Path::new(""),
+        prov: &Provenance::stdin(),
+        binary: false,
+        max,
+        chunk: CHUNK,
+    };
+    stream.scan(engine, result, input, window);
+}
+
+/// A stream scanned in windows: its name in messages, its path and provenance for findings,
+/// whether its windows are binary (scanned for their printable runs) or text, the most bytes to
+/// read (0: no limit), and the new bytes each window reads.
+pub(super) struct Stream<'a> {
+    pub(super) name: &'a str,
+    pub(super) path: &'a Path,
+    pub(super) prov: &'a Provenance,
+    pub(super) binary: bool,
+    pub(super) max: u64,
+    pub(super) chunk: usize,
+}
+
+impl Stream<'_> {
+    /// Scans `window` (the first bytes, already read), then the rest of `input`, window by
+    /// window: each holds `chunk` new bytes after the last [`OVERLAP`] of the one before, and
+    /// reports the findings that start before the next one starts. Lines, columns and byte
+    /// offsets are the stream's, as a scan of it whole would give them.
+    pub(super) fn scan(
+        &self,
+        engine: &Engine,
+        result: &mut ScanResult,
+        input: &mut dyn Read,
+        mut window: Vec<u8>,
+    ) {
+        let max = self.max;
+        let over = |read: u64| max > 0 && read > max;
+        // Bytes of the stream before `window`; lines before it, and columns of its first line
+        // before the window (when it starts mid-line).
+        let (mut base, mut lines_before, mut col_shift) = (0u64, 0usize, 0usize);
+        let mut total = window.len() as u64;
+        let mut first = true;
+        loop {
+            // Top the window up to `chunk` new bytes (the first comes full).
+            let eof = if !first {
+                let want = match max {
+                    0 => self.chunk as u64,
+                    _ => (self.chunk as u64).min(max + 1 - total.min(max + 1)).max(1),
                 };
-                if let Err(e) = input.take(rest).read_to_end(&mut window) {
+                let before = window.len();
+                if let Err(e) = input.take(want).read_to_end(&mut window) {
                     return result
                         .summary
                         .unread
-                        .push(Unread::error(NAME, io_reason(&e)));
+                        .push(Unread::error(self.name, io_reason(&e)));
                 }
-                total = window.len() as u64;
-                if over(total) {
-                    window.truncate(max as usize);
+                let got = (window.len() - before) as u64;
+                total += got;
+                got < want
+            } else {
+                // The first window is whatever the caller read: a short one is all there is.
+                let mut probe = Vec::new();
+                if let Err(e) = input.take(1).read_to_end(&mut probe) {
+                    return result
+                        .summary
+                        .unread
+                        .push(Unread::error(self.name, io_reason(&e)));
+                }
+                total += probe.len() as u64;
+                let empty = probe.is_empty();
+                window.extend(probe);
+                empty
+            };
+            let eof = eof || over(total);
+            if over(total) {
+                window.truncate(window.len() - (total - max) as usize);
+            }
+            // The next window starts at the first line start within the last OVERLAP bytes
+            // (so a multi-line secret near the end is whole there), else where they begin. A
+            // binary's windows cut where the overlap begins.
+            let next = match eof {
+                true => window.len(),
+                false => {
+                    let keep_from = window.len().saturating_sub(OVERLAP);
+                    match self.binary {
+                        true => keep_from,
+                        false => memchr::memchr(b'\n', &window[keep_from..])
+                            .map_or(keep_from, |nl| keep_from + nl + 1),
+                    }
+                }
+            };
+            let input_now = match self.binary {
+                true => Input::Binary(&window),
+                false => Input::Text(&window),
+            };
+            let mut got = scan_input(engine, input_now, self.path, self.prov);
+            // One input however many windows; each byte counted once.
+            got.tally.files = u64::from(first);
+            got.tally.binary_strings = u64::from(first && self.binary);
+            got.tally.bytes = next as u64;
+            let lines = LineIndex::new(&window);
+            // What starts before `next` is reported here; the rest by the next window, whole.
+            let (next_line, next_col) = lines.position(&window, next);
+            got.findings
+                .retain(|f| eof || (f.line, f.column) < (next_line, next_col));
+            for f in &mut got.findings {
+                if f.line == 1 {
+                    f.column += col_shift;
+                }
+                if f.end_line == 1 {
+                    f.end_column += col_shift;
+                }
+                f.line += lines_before;
+                f.end_line += lines_before;
+                if let Some(off) = &mut f.byte_offset {
+                    *off += base;
                 }
             }
-            let got = scan_bytes(engine, &window, Path::new(""), &Provenance::stdin());
-            result.record(NAME, got, |_| true);
-            break;
-        }
-        let first_window = first;
-        if first {
-            // A UTF-8 byte-order mark is not text, as in a file (`text::content` skips it).
-            if window.starts_with(b"\xEF\xBB\xBF") {
-                window.drain(..3);
+            result.record(self.name, got, |_| true);
+            if eof {
+                break;
             }
+            // A window that starts mid-line counts its first line's columns from the cut.
+            col_shift = match next_line {
+                1 => col_shift + next_col - 1,
+                _ => next_col - 1,
+            };
+            lines_before += next_line - 1;
+            base += next as u64;
+            window.drain(..next);
+            first = false;
         }
-        first = false;
-        // The next window starts at a line start within the last STDIN_OVERLAP bytes when there
-        // is one (so a multi-line secret near the end is whole there), else mid-line.
-        let next = match eof {
-            true => window.len(),
-            false => {
-                let keep_from = window.len().saturating_sub(STDIN_OVERLAP);
-                match memchr::memrchr(b'\n', &window[keep_from..]) {
-                    Some(nl) => keep_from + nl + 1,
-                    None => keep_from,
-                }
-            }
-        };
-        let mut got = scan_input(
-            engine,
-            Input::Text(&window),
-            Path::new(""),
-            &Provenance::stdin(),
-        );
-        // One input however many windows; each byte counted once.
-        got.tally.files = u64::from(first_window);
-        got.tally.bytes = next as u64;
-        let lines = LineIndex::new(&window);
-        // What starts before `next` is reported here; the rest by the next window, whole.
-        let (next_line, next_col) = lines.position(&window, next);
-        got.findings
-            .retain(|f| eof || (f.line, f.column) < (next_line, next_col));
-        for f in &mut got.findings {
-            if f.line == 1 {
-                f.column += col_shift;
-            }
-            if f.end_line == 1 {
-                f.end_column += col_shift;
-            }
-            f.line += lines_before;
-            f.end_line += lines_before;
+        if over(total) {
+            result.summary.unread.push(over_limit(self.name, max));
         }
-        result.record(NAME, got, |_| true);
-        if eof {
-            break;
-        }
-        // A window that starts mid-line counts its first line's columns from the cut.
-        col_shift = match next_line {
-            1 => col_shift + next_col - 1,
-            _ => next_col - 1,
-        };
-        lines_before += next_line - 1;
-        window.drain(..next);
     }
-    if over(total) {
-        result.summary.unread.push(Unread::error(
-            NAME,
-            format!(
-                "over the size limit ({}): only the first {} were scanned (raise --max-file-size, or 0 for no limit)",
-                crate::human::human_bytes(max),
-                crate::human::human_bytes(max)
-            ),
-        ));
-    }
+}
+
+/// The error for an input read only up to the limit `max`.
+fn over_limit(name: &str, max: u64) -> Unread {
+    Unread::error(
+        name,
+        format!(
+            "over the size limit ({}): only the first {} were scanned (raise --max-file-size, or 0 for no limit)",
+            crate::human::human_bytes(max),
+            crate::human::human_bytes(max)
+        ),
+    )
 }

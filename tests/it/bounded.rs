@@ -116,3 +116,107 @@ fn hostile_shapes_are_read_whole() {
     assert_eq!(report["summary"]["notebooks_as_text"], 0);
     assert_eq!(report["summary"]["notebooks"], 3);
 }
+
+/// Files over 16 MiB are read in windows, so their size does not decide caulk's memory: every
+/// key is found, at the line, column and byte offset a whole read gives, a key on each side of
+/// every window's edge and a private key across one included, in text and in binary data alike;
+/// each byte is counted once.
+#[test]
+fn large_files_are_scanned_in_windows_with_whole_file_positions() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    const MIB: usize = 1 << 20;
+    // Where keys go: spread out, and a few bytes either side of each 8 MiB read.
+    let mut at: Vec<usize> = (1..40).map(|i| i * MIB / 2 + 123).collect();
+    for edge in [8 * MIB, 16 * MIB - 64 * 1024, 16 * MIB] {
+        at.extend([edge - 100, edge - 20, edge + 60, edge + 64 * 1024 - 20]);
+    }
+    at.sort_unstable();
+    at.dedup();
+
+    // Text: filler lines, a key line at each place (at the next line start), a PEM key across
+    // the first read's end.
+    let key_line = format!("HF_TOKEN = '{HF_KEY}'\n");
+    let mut text = Vec::with_capacity(21 * MIB);
+    let mut want_text = Vec::new();
+    let mut line = 1;
+    let mut next = at.iter().peekable();
+    let pem = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        crate::scan::KEY_BODY
+    );
+    let pem_at = 8 * MIB - 500;
+    let mut pem_line = 0;
+    while text.len() < 21 * MIB {
+        if next.peek().is_some_and(|&&a| text.len() >= a) {
+            next.next();
+            want_text.push(line);
+            text.extend_from_slice(key_line.as_bytes());
+        } else if pem_line == 0 && text.len() >= pem_at {
+            pem_line = line;
+            text.extend_from_slice(pem.as_bytes());
+            line += pem.matches('\n').count() - 1;
+        } else {
+            text.extend_from_slice(b"step = step + 1  # filler\n");
+        }
+        line += 1;
+    }
+    // Binary: control bytes and line breaks, the bare token at each place.
+    let mut bin: Vec<u8> = (0..21 * MIB)
+        .map(|i| [0u8, 1, 2, 3, b'\n', 5, 6, 7][i % 8])
+        .collect();
+    let mut want_bin = Vec::new();
+    for &a in &at {
+        bin[a..a + HF_KEY.len()].copy_from_slice(HF_KEY.as_bytes());
+        want_bin.push(a as u64);
+    }
+    write_tree(d, &[("big.log", &text), ("weights.bin", &bin)]);
+    let (code, report, stderr) = run(d, &["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    let findings = report["findings"].as_array().unwrap();
+    let rows = |path: &str, rule: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["path"] == path && f["rule_id"] == rule)
+            .collect()
+    };
+    let text_lines: Vec<u64> = rows("big.log", "huggingface-token")
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        text_lines,
+        want_text.iter().map(|&l| l as u64).collect::<Vec<_>>()
+    );
+    assert!(
+        rows("big.log", "huggingface-token")
+            .iter()
+            .all(|f| f["column"] == 13),
+        "columns as in the whole file"
+    );
+    let pem: Vec<u64> = rows("big.log", "private-key")
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        pem,
+        [pem_line as u64],
+        "the private key across the first read's end"
+    );
+    let offsets: Vec<u64> = rows("weights.bin", "huggingface-token")
+        .iter()
+        .map(|f| f["byte_offset"].as_u64().unwrap())
+        .collect();
+    assert_eq!(offsets, want_bin);
+    for f in rows("weights.bin", "huggingface-token") {
+        let off = f["byte_offset"].as_u64().unwrap() as usize;
+        let line = bin[..off].iter().filter(|&&b| b == b'\n').count() + 1;
+        assert_eq!(f["line"].as_u64(), Some(line as u64), "{f}");
+    }
+    assert_eq!(report["summary"]["files_scanned"], 2);
+    assert_eq!(
+        report["summary"]["bytes_scanned"],
+        (text.len() + bin.len()) as u64
+    );
+    assert_eq!(report["summary"]["binary_strings"], 1);
+}
