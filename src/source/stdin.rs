@@ -14,8 +14,9 @@ use caulk_engine::engine::Engine;
 
 /// Bytes of standard input read and scanned at a time.
 const CHUNK: usize = 8 << 20;
-/// Bytes each window shares with the one before, so a secret that straddles two reads (a PEM key
-/// is a few KiB) is whole in one of them.
+/// Bytes each window reads past what it owns, and keeps before it as context: a match (a PEM key
+/// is a few KiB, a keyword and its secret a line) that straddles two windows' share is whole in
+/// the window that owns its start.
 const OVERLAP: usize = 64 << 10;
 
 /// Scans standard input in windows of [`CHUNK`] bytes that overlap by [`OVERLAP`], so memory
@@ -95,9 +96,10 @@ pub(super) struct Stream<'a> {
 
 impl Stream<'_> {
     /// Scans `window` (the first bytes, already read), then the rest of `input`, window by
-    /// window: each holds `chunk` new bytes after the last [`OVERLAP`] of the one before, and
-    /// reports the findings that start before the next one starts. Lines, columns and byte
-    /// offsets are the stream's, as a scan of it whole would give them.
+    /// window: each holds `chunk` new bytes after [`OVERLAP`] bytes of context from the one
+    /// before, and reports the findings that start in the bytes it owns. Lines, columns and
+    /// byte offsets are the stream's, as a scan of it whole would give them; a match longer
+    /// than [`OVERLAP`] may be cut.
     pub(super) fn scan(
         &self,
         engine: &Engine,
@@ -112,6 +114,9 @@ impl Stream<'_> {
         let (mut base, mut lines_before, mut col_shift) = (0u64, 0usize, 0usize);
         let mut total = window.len() as u64;
         let mut first = true;
+        // Where the findings this window owns start (the bytes before are the last window's,
+        // kept as context); whether a rule failed in an earlier window.
+        let (mut own, mut failed) = (0usize, false);
         loop {
             // Top the window up to `chunk` new bytes (the first comes full).
             let eof = if !first {
@@ -147,17 +152,21 @@ impl Stream<'_> {
             if over(total) {
                 window.truncate(window.len() - (total - max) as usize);
             }
-            // The next window starts at the first line start within the last OVERLAP bytes
-            // (so a multi-line secret near the end is whole there), else where they begin. A
-            // binary's windows cut where the overlap begins.
+            // This window owns the findings that start in `own..next`. It reads OVERLAP bytes
+            // past `next`, so what starts before `next` is whole in it; the next window begins
+            // OVERLAP bytes before `next`, so a match whose context stands before `next` and
+            // whose secret after it is whole there, and reported there. `next` is the first
+            // line start in the OVERLAP bytes before that margin (a multi-line secret is then
+            // owned whole), else the margin itself (a binary, a long line).
             let next = match eof {
                 true => window.len(),
                 false => {
-                    let keep_from = window.len().saturating_sub(OVERLAP);
+                    let last = window.len().saturating_sub(OVERLAP).max(own + 1);
+                    let from = last.saturating_sub(OVERLAP).max(own + 1).min(last);
                     match self.binary {
-                        true => keep_from,
-                        false => memchr::memchr(b'\n', &window[keep_from..])
-                            .map_or(keep_from, |nl| keep_from + nl + 1),
+                        true => last,
+                        false => memchr::memchr(b'\n', &window[from..last])
+                            .map_or(last, |nl| from + nl + 1),
                     }
                 }
             };
@@ -169,12 +178,21 @@ impl Stream<'_> {
             // One input however many windows; each byte counted once.
             got.tally.files = u64::from(first);
             got.tally.binary_strings = u64::from(first && self.binary);
-            got.tally.bytes = next as u64;
+            got.tally.bytes = (next - own) as u64;
+            // The same failure in every window is said once.
+            if got.error.is_some() {
+                if failed {
+                    got.error = None;
+                }
+                failed = true;
+            }
             let lines = LineIndex::new(&window);
-            // What starts before `next` is reported here; the rest by the next window, whole.
+            let owned_from = lines.position(&window, own);
             let (next_line, next_col) = lines.position(&window, next);
-            got.findings
-                .retain(|f| eof || (f.line, f.column) < (next_line, next_col));
+            got.findings.retain(|f| {
+                (f.line, f.column) >= owned_from
+                    && (eof || (f.line, f.column) < (next_line, next_col))
+            });
             for f in &mut got.findings {
                 if f.line == 1 {
                     f.column += col_shift;
@@ -192,14 +210,18 @@ impl Stream<'_> {
             if eof {
                 break;
             }
+            // The next window keeps OVERLAP bytes before `next` as context; it starts there.
+            let keep = next.saturating_sub(OVERLAP);
+            own = next - keep;
+            let (keep_line, keep_col) = lines.position(&window, keep);
             // A window that starts mid-line counts its first line's columns from the cut.
-            col_shift = match next_line {
-                1 => col_shift + next_col - 1,
-                _ => next_col - 1,
+            col_shift = match keep_line {
+                1 => col_shift + keep_col - 1,
+                _ => keep_col - 1,
             };
-            lines_before += next_line - 1;
-            base += next as u64;
-            window.drain(..next);
+            lines_before += keep_line - 1;
+            base += keep as u64;
+            window.drain(..keep);
             first = false;
         }
         if over(total) {

@@ -220,3 +220,59 @@ fn large_files_are_scanned_in_windows_with_whole_file_positions() {
     );
     assert_eq!(report["summary"]["binary_strings"], 1);
 }
+
+/// A key whose name stands before a window's edge and whose secret after it, or whose secret
+/// straddles the edge, is found once, at its column, in a long line of text and in binary data
+/// alike (the first window of a large file ends 2 MiB and a byte in, and owns what starts up to
+/// 64 KiB before that).
+#[test]
+fn a_key_at_a_window_edge_is_found_once_whatever_its_offset() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    const SECRET: &str = "2jBMptUsGr7CmY/uCu3ZR1zTOlUcR64cXQLioDnk";
+    let line = format!(" aws_secret_access_key = {SECRET} ");
+    let edge = (2 << 20) + 1 - (64 << 10);
+    let mut files = Vec::new();
+    for (i, shift) in [-70isize, -30, -1, 0, 1, 20, 64 << 10]
+        .into_iter()
+        .enumerate()
+    {
+        // The secret starts `shift` bytes after the edge.
+        let secret_at = (edge as isize + shift) as usize;
+        let start = secret_at - (line.len() - SECRET.len() - 1);
+        for (ext, fill) in [("txt", b'.'), ("bin", 0u8)] {
+            let mut bytes = vec![fill; 5 << 20];
+            bytes[start..start + line.len()].copy_from_slice(line.as_bytes());
+            files.push((format!("k{i}.{ext}"), bytes, secret_at));
+        }
+    }
+    let tree: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b, _)| (n.as_str(), b.as_slice()))
+        .collect();
+    write_tree(d, &tree);
+    let (code, report, stderr) = run(d, &["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    for (name, _, secret_at) in &files {
+        let got: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"] == name.as_str() && f["rule_id"] == "aws-secret-access-key")
+            .collect();
+        assert_eq!(got.len(), 1, "{name}: {got:?}");
+        if name.ends_with(".txt") {
+            assert_eq!(
+                got[0]["column"].as_u64(),
+                Some(*secret_at as u64 + 1),
+                "{name}"
+            );
+        } else {
+            assert_eq!(
+                got[0]["byte_offset"].as_u64(),
+                Some(*secret_at as u64),
+                "{name}"
+            );
+        }
+    }
+}

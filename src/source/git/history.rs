@@ -362,8 +362,8 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
 /// and 60, but 25% slower). (Both with 16 MiB of pack mapped; see `bound_pack_maps`.)
 fn bound_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` only sets a tunable of glibc's allocator, which it reads under its own
-    // lock when a thread first allocates; it takes no pointer.
+    // SAFETY: `mallopt` takes no pointer; it sets a tunable glibc reads, without a lock, when a
+    // thread first allocates. It runs here before the history scan starts any thread.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }

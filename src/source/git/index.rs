@@ -93,14 +93,17 @@ pub(super) fn read(index: &[u8]) -> Option<Index> {
     }
     // Extensions follow, each a 4-byte signature and a 4-byte size; a 20-byte checksum ends the
     // file. A split index (`link`) keeps entries in another file, a sparse one (`sdir`) stands
-    // whole directories for their files: neither is read here.
+    // whole directories for their files: neither is read here, nor any other extension git
+    // says a reader must know.
     let mut cache = PathMap::default();
     while at + 8 + 20 <= index.len() {
         let size = be32(at + 4)? as usize;
         let data = index.get(at + 8..(at + 8).checked_add(size)?)?;
         match &index[at..at + 4] {
             b"TREE" => cache = parse_tree_extension(data).unwrap_or_default(),
-            b"link" | b"sdir" => return None,
+            // Another extension git requires a reader to know (its name does not start with a
+            // capital): not read here.
+            [first, ..] if !first.is_ascii_uppercase() => return None,
             _ => {}
         }
         at += 8 + size;

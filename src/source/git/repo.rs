@@ -48,9 +48,11 @@ pub(crate) fn open_repo() -> Result<Repository> {
 fn bound_pack_maps() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: libgit2's global options are not synchronized; these are set once, before the
-        // first repository is opened (`open_repo` runs on the main thread before any scan
-        // thread opens one), so no other thread reads them meanwhile.
+        // SAFETY: libgit2's global options are not synchronized, and git2 asks that they be set
+        // before any other thread uses libgit2. `open_repo` runs on the main thread before a
+        // scan starts any thread (a repository opened earlier on this thread, for the work
+        // tree's top, reads none of them meanwhile). Unit tests that open repositories on
+        // parallel test threads could race here; none calls `open_repo`.
         unsafe {
             let _ = git2::opts::set_mwindow_size(2 << 20);
             let _ = git2::opts::set_mwindow_mapped_limit(8 << 20);
