@@ -49,9 +49,7 @@ pub fn is_binary(buf: &[u8]) -> bool {
         return binary_sample(buf);
     }
     let mid = (buf.len() / 2).saturating_sub(n / 2);
-    binary_sample(&buf[..n])
-        || binary_sample(&buf[mid..mid + n])
-        || binary_sample(&buf[buf.len() - n..])
+    is_binary_sampled(&buf[..n], &buf[mid..mid + n], &buf[buf.len() - n..])
 }
 
 /// [`is_binary`] for a large file read in windows, from its three samples (each up to

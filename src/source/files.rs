@@ -82,8 +82,11 @@ impl Shared {
             });
             return self.unread(Unread::too_large(display, len, max));
         }
-        if len > LARGE && !may_be_notebook(rel) {
-            return self.scan_large(engine, file, len, rel, prov, max);
+        if len > LARGE
+            && !may_be_notebook(rel)
+            && self.scan_large(engine, &mut file, len, rel, prov, max)
+        {
+            return;
         }
         let mut buf = Vec::with_capacity(len as usize + 1);
         // Never more than the limit (and one byte to tell): a file that grows while read stays bounded.
@@ -109,23 +112,24 @@ impl Shared {
     /// Scans a file over [`LARGE`] bytes in windows ([`Stream`]), text or binary as its head,
     /// middle and tail say, so its size does not decide the memory taken: a walk that met a
     /// 45 MB shared library and a 34 MB executable at once had held both, and their printable
-    /// runs, whole (135 MiB peak on the ML packages' sources; 2 threads). A UTF-16 file is read
-    /// whole, as before.
+    /// runs, whole (135 MiB peak on the ML packages' sources; 2 threads). Returns whether it
+    /// scanned (or failed to read) the file: a UTF-16 file is left, at its start, to be read
+    /// whole as a smaller one is.
     fn scan_large(
         &self,
         engine: &Engine,
-        mut file: std::fs::File,
+        file: &mut std::fs::File,
         len: u64,
         rel: &Path,
         prov: &Provenance,
         max: u64,
-    ) {
+    ) -> bool {
         use std::io::{Seek, SeekFrom};
         let display = &*prov.shown;
         let mut sample = |at: u64| -> std::io::Result<Vec<u8>> {
             let mut buf = Vec::new();
             file.seek(SeekFrom::Start(at))?;
-            (&mut file)
+            file.by_ref()
                 .take(text::BINARY_SNIFF as u64)
                 .read_to_end(&mut buf)?;
             Ok(buf)
@@ -139,28 +143,24 @@ impl Shared {
         })();
         let (head, mid, tail) = match samples {
             Ok(s) => s,
-            Err(e) => return self.unread(Unread::error(display, io_reason(&e))),
+            Err(e) => {
+                self.unread(Unread::error(display, io_reason(&e)));
+                return true;
+            }
         };
+        if let Err(e) = file.seek(SeekFrom::Start(0)) {
+            self.unread(Unread::error(display, io_reason(&e)));
+            return true;
+        }
         if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-            // UTF-16: decoded whole, as a smaller file is.
-            let mut buf = Vec::new();
-            let read = file.seek(SeekFrom::Start(0)).and_then(|_| match max {
-                0 => file.read_to_end(&mut buf),
-                _ => (&mut file).take(max).read_to_end(&mut buf),
-            });
-            return match read {
-                Ok(_) => self.scan_bytes(engine, &buf, rel, prov),
-                Err(e) => self.unread(Unread::error(display, io_reason(&e))),
-            };
+            return false;
+        }
+        let mut window = Vec::new();
+        if let Err(e) = file.by_ref().take(WINDOW as u64).read_to_end(&mut window) {
+            self.unread(Unread::error(display, io_reason(&e)));
+            return true;
         }
         let binary = text::is_binary_sampled(&head, &mid, &tail);
-        let mut window = Vec::new();
-        let read = file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| (&mut file).take(WINDOW as u64).read_to_end(&mut window));
-        if let Err(e) = read {
-            return self.unread(Unread::error(display, io_reason(&e)));
-        }
         if !binary && window.starts_with(b"\xEF\xBB\xBF") {
             window.drain(..3);
         }
@@ -173,12 +173,13 @@ impl Shared {
             max,
             chunk: WINDOW,
         };
-        stream.scan(engine, &mut got, &mut file, window);
+        stream.scan(engine, &mut got, file, window);
         let mut all = self.lock();
         all.summary.add(&got.summary.tally());
         all.summary.unread.extend(got.summary.unread);
         all.warnings.extend(got.warnings);
         all.findings.extend(got.findings);
+        true
     }
 }
 
