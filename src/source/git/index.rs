@@ -40,6 +40,15 @@ impl Index {
 /// libgit2 then. A damaged entry fails closed: an id that names no blob cannot be read, and the
 /// scan says so; a damaged path is a new file, scanned whole.
 pub(super) fn read(index: &[u8]) -> Option<Index> {
+    parse(index)
+        .filter(|(_, whole)| *whole)
+        .map(|(index, _)| index)
+}
+
+/// [`read`]'s parse: the index, and whether its entries are all there is to it (`false` with an
+/// extension git requires a reader to know: a split index's entries are partly in another file,
+/// a sparse one stands whole directories for their files). The cache tree holds either way.
+fn parse(index: &[u8]) -> Option<(Index, bool)> {
     let be32 = |at: usize| -> Option<u32> {
         Some(u32::from_be_bytes(index.get(at..at + 4)?.try_into().ok()?))
     };
@@ -96,6 +105,7 @@ pub(super) fn read(index: &[u8]) -> Option<Index> {
     // whole directories for their files: neither is read here, nor any other extension git
     // says a reader must know.
     let mut cache = PathMap::default();
+    let mut whole = true;
     while at + 8 + 20 <= index.len() {
         let size = be32(at + 4)? as usize;
         let data = index.get(at + 8..(at + 8).checked_add(size)?)?;
@@ -103,7 +113,7 @@ pub(super) fn read(index: &[u8]) -> Option<Index> {
             b"TREE" => cache = parse_tree_extension(data).unwrap_or_default(),
             // Another extension git requires a reader to know (its name does not start with a
             // capital): not read here.
-            [first, ..] if !first.is_ascii_uppercase() => return None,
+            [first, ..] if !first.is_ascii_uppercase() => whole = false,
             _ => {}
         }
         at += 8 + size;
@@ -112,7 +122,7 @@ pub(super) fn read(index: &[u8]) -> Option<Index> {
     if at + 20 != index.len() {
         return None;
     }
-    Some(Index { entries, cache })
+    Some((Index { entries, cache }, whole))
 }
 
 /// The index's cache tree (its `TREE` extension): for each directory whose entries are unchanged
@@ -120,7 +130,7 @@ pub(super) fn read(index: &[u8]) -> Option<Index> {
 /// without reading `HEAD`'s trees; caulk does the same. `None` when the index cannot be read
 /// this way (an unknown version or hash, or no extension): then every tree is read.
 pub(super) fn cache_tree(index: &[u8]) -> Option<PathMap> {
-    read(index).map(|i| i.cache)
+    parse(index).map(|(i, _)| i.cache)
 }
 
 /// Reads the `TREE` extension's entries (pre-order: a directory, then its subdirectories).
@@ -313,5 +323,9 @@ mod tests {
         git(d, &["update-index", "--split-index"]);
         let bytes = std::fs::read(d.join(".git/index")).unwrap();
         assert!(super::read(&bytes).is_none(), "split index: libgit2's");
+        assert!(
+            cache_tree(&bytes).is_some_and(|c| !c.is_empty()),
+            "its cache tree is read all the same"
+        );
     }
 }
