@@ -585,6 +585,101 @@ fn history_reports_a_secret_kept_through_many_versions_once_with_its_first_commi
     }
 }
 
+/// caulk reads packs itself (libgit2 for what they do not hold): a history gives the same
+/// report whether its objects are loose, packed with deltas on offsets or on names, or some of
+/// each, on any number of threads.
+#[test]
+fn history_reads_loose_and_packed_objects_alike() {
+    let r = repo();
+    let d = r.path();
+    let hf = "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";
+    let mut text = String::from("import os\n");
+    let mut notebook_lines = Vec::new();
+    for i in 0..30 {
+        text.push_str(&format!("step_{i} = {i}  # {}\n", "tune ".repeat(i % 5)));
+        if i == 7 {
+            text.push_str(&format!("client = Client(api_key='{ANTHROPIC}')\n"));
+        }
+        notebook_lines.push(format!("\"print({i})\\n\""));
+        let outputs = if i == 12 {
+            format!(
+                r#"[{{"name": "stdout", "output_type": "stream", "text": ["HF_TOKEN={hf}\n"]}}]"#
+            )
+        } else {
+            "[]".to_string()
+        };
+        let nb = format!(
+            r#"{{"cells": [{{"cell_type": "code", "execution_count": 1, "metadata": {{}}, "outputs": {outputs}, "source": [{}]}}], "metadata": {{}}, "nbformat": 4, "nbformat_minor": 5}}"#,
+            notebook_lines.join(", ")
+        );
+        let big: String = (0..3000)
+            .map(|k| format!("row {k} {}\n", (k * 7 + i) % 13))
+            .collect();
+        write_tree(
+            d,
+            &[
+                ("src/train.py", text.as_bytes()),
+                ("nb/explore.ipynb", nb.as_bytes()),
+                ("data/big.csv", big.as_bytes()),
+            ],
+        );
+        commit_all(d, &format!("step {i}"));
+    }
+    let report = |d: &Path, threads: &str| {
+        let (code, report, stderr) = run_json(d, &["history", "-j", threads]);
+        assert_eq!(code, 1, "{stderr}");
+        (
+            report["findings"].clone(),
+            report["summary"]["blobs"].clone(),
+        )
+    };
+    let loose = report(d, "2");
+    let rows = found(&serde_json::json!({ "findings": loose.0 }));
+    assert!(
+        rows.contains(&row("src/train.py", 10, "anthropic-api-key")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|(p, _, _)| p.starts_with("nb/explore.ipynb")),
+        "{rows:?}"
+    );
+    for offsets in ["true", "false"] {
+        let config = format!("repack.useDeltaBaseOffset={offsets}");
+        git(
+            d,
+            &[
+                "-c",
+                &config,
+                "repack",
+                "-a",
+                "-d",
+                "-f",
+                "-q",
+                "--depth=50",
+                "--window=50",
+            ],
+        );
+        let packs = std::fs::read_dir(d.join(".git/objects/pack"))
+            .unwrap()
+            .count();
+        assert!(packs >= 2, "a pack and its index");
+        for threads in ["1", "2", "4"] {
+            assert_eq!(report(d, threads), loose, "offsets {offsets}, -j {threads}");
+        }
+    }
+    // Packed history, and a new commit on top of it with its objects loose.
+    write_tree(d, &[("later.env", format!("HF_TOKEN={hf}\n").as_bytes())]);
+    commit_all(d, "later");
+    let (_, mixed, _) = run_json(d, &["history"]);
+    let mixed_rows = found(&mixed);
+    assert!(
+        mixed_rows.contains(&row("later.env", 1, "huggingface-token")),
+        "{mixed_rows:?}"
+    );
+    assert_eq!(mixed_rows.len(), rows.len() + 1);
+}
+
 #[test]
 fn history_ranges_all_refs_since_commit_and_blob_dedup() {
     let r = repo();

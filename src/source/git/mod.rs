@@ -13,6 +13,7 @@
 
 mod history;
 mod index;
+mod pack;
 mod progress;
 mod repo;
 mod select;

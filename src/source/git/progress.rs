@@ -39,6 +39,13 @@ impl Progress {
         }
     }
 
+    /// `n` more to do (a history scan's walk finds its blobs as the scan goes).
+    pub(super) fn more(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(n);
+        }
+    }
+
     pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -1,0 +1,820 @@
+//! A reader of git's pack files, for history scans. libgit2 serialises object reads behind its
+//! pack locks, keeps one 16 MiB delta-base cache that threads evict from each other, and maps
+//! each pack's index whole: a history scan could neither read on two threads at once nor keep
+//! its memory small. Here each thread reads with its own small cache and its own file reads, and
+//! the walk parses the trees it reads in place (see `history`).
+//!
+//! It reads what `git gc` and `git repack` write: pack version 2 or 3 with an index of version 2,
+//! SHA-1 names, whole objects and deltas on an offset or a name. Anything else — a loose object,
+//! an object in an alternate's pack, a delta on an object in another pack, a pack or index it
+//! cannot make sense of — it does not read, and the caller reads it with libgit2, which reports
+//! what is wrong. So it only ever makes reading faster; it never decides what is read.
+//!
+//! The files are read with `pread` into one window of 2 to 64 KiB per reader, never mapped or
+//! read whole: a pack's size does not decide the memory a scan takes. The index is kept in memory
+//! without its checksums (24 bytes an object).
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use flate2::{Decompress, FlushDecompress, Status};
+use git2::Oid;
+
+#[cfg(unix)]
+use std::os::unix::fs::FileExt;
+
+/// What a pack holds an object as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Commit,
+    Tree,
+    Blob,
+    Tag,
+}
+
+/// The packs of one object database, their indexes read.
+pub(super) struct Packs {
+    packs: Vec<Pack>,
+}
+
+struct Pack {
+    file: File,
+    len: u64,
+    /// The first byte's counts (`fanout[b]`: names whose first byte is at most `b`).
+    fanout: [u32; 256],
+    /// The names, sorted, 20 bytes each.
+    names: Vec<u8>,
+    /// Each name's offset; one with the top bit set is an index into `large`.
+    offsets: Vec<u32>,
+    large: Vec<u64>,
+}
+
+const IDX_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
+/// An object's header and a delta's base never take more than this (a size of 64 bits in 7-bit
+/// groups, then an offset in 7-bit groups or a 20-byte name).
+const HEADER_MAX: usize = 32;
+const WINDOW: usize = 64 << 10;
+/// Deltas on deltas deeper than this are not followed (git writes at most 50; a pack whose
+/// name deltas form a loop would otherwise never end).
+const DEPTH_MAX: usize = 10_000;
+
+impl Packs {
+    /// The packs under `objects/pack` whose index and header this reader understands; the rest
+    /// are left to libgit2.
+    pub(super) fn open(objects: &Path) -> Packs {
+        let mut packs = Vec::new();
+        let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+            return Packs { packs };
+        };
+        let mut idxs: Vec<_> = dir
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+            .collect();
+        idxs.sort();
+        for idx in idxs {
+            if let Ok(Some(pack)) = Pack::open(&idx) {
+                packs.push(pack);
+            }
+        }
+        Packs { packs }
+    }
+
+    /// Where the object `id` stands: (pack, offset).
+    fn find(&self, id: &[u8]) -> Option<(usize, u64)> {
+        self.packs
+            .iter()
+            .enumerate()
+            .find_map(|(p, pack)| pack.find(id).map(|o| (p, o)))
+    }
+
+    #[cfg(test)]
+    fn count(&self) -> usize {
+        self.packs.iter().map(|p| p.offsets.len()).sum()
+    }
+}
+
+/// Reads `buf.len()` bytes at `pos`, fewer only at the end of the file.
+fn read_full(file: &File, mut buf: &mut [u8], mut pos: u64) -> io::Result<usize> {
+    let mut n = 0;
+    while !buf.is_empty() {
+        #[cfg(unix)]
+        let got = file.read_at(buf, pos)?;
+        #[cfg(not(unix))]
+        let got = {
+            use std::os::windows::fs::FileExt;
+            file.seek_read(buf, pos)?
+        };
+        if got == 0 {
+            break;
+        }
+        n += got;
+        pos += got as u64;
+        buf = &mut buf[got..];
+    }
+    Ok(n)
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+impl Pack {
+    /// An index of version 2 and its pack, or `None` for what this reader leaves to libgit2.
+    fn open(idx: &Path) -> io::Result<Option<Pack>> {
+        let idx_file = File::open(idx)?;
+        let idx_len = idx_file.metadata()?.len();
+        let mut head = [0u8; 8 + 1024];
+        if read_full(&idx_file, &mut head, 0)? != head.len()
+            || head[..4] != IDX_MAGIC
+            || be32(&head[4..8]) != 2
+        {
+            return Ok(None);
+        }
+        let mut fanout = [0u32; 256];
+        for (i, f) in fanout.iter_mut().enumerate() {
+            *f = be32(&head[8 + 4 * i..]);
+        }
+        if fanout.windows(2).any(|w| w[0] > w[1]) {
+            return Ok(None);
+        }
+        let n = fanout[255] as u64;
+        // Header, names, checksums, offsets, large offsets, two trailing hashes: a size that
+        // fits no SHA-1 index (a SHA-256 repository's, a truncated one) is left to libgit2.
+        let fixed = 8 + 1024 + n * 28 + 40;
+        if idx_len < fixed || !(idx_len - fixed).is_multiple_of(8) {
+            return Ok(None);
+        }
+        let n_large = (idx_len - fixed) / 8;
+        let mut names = vec![0u8; (n * 20) as usize];
+        let names_at = 8 + 1024;
+        let offsets_at = names_at + n * 24;
+        let large_at = offsets_at + n * 4;
+        let mut raw = vec![0u8; (n * 4) as usize];
+        let mut large_raw = vec![0u8; (n_large * 8) as usize];
+        if read_full(&idx_file, &mut names, names_at)? != names.len()
+            || read_full(&idx_file, &mut raw, offsets_at)? != raw.len()
+            || read_full(&idx_file, &mut large_raw, large_at)? != large_raw.len()
+        {
+            return Ok(None);
+        }
+        let offsets: Vec<u32> = raw.chunks_exact(4).map(be32).collect();
+        drop(raw);
+        let large: Vec<u64> = large_raw
+            .chunks_exact(8)
+            .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
+            .collect();
+        let file = File::open(idx.with_extension("pack"))?;
+        let len = file.metadata()?.len();
+        let mut pack_head = [0u8; 12];
+        if read_full(&file, &mut pack_head, 0)? != 12
+            || &pack_head[..4] != b"PACK"
+            || !matches!(be32(&pack_head[4..8]), 2 | 3)
+            || be32(&pack_head[8..12]) as u64 != n
+        {
+            return Ok(None);
+        }
+        Ok(Some(Pack {
+            file,
+            len,
+            fanout,
+            names,
+            offsets,
+            large,
+        }))
+    }
+
+    fn find(&self, id: &[u8]) -> Option<u64> {
+        let b = id[0] as usize;
+        let mut lo = if b == 0 {
+            0
+        } else {
+            self.fanout[b - 1] as usize
+        };
+        let mut hi = self.fanout[b] as usize;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.names[mid * 20..mid * 20 + 20].cmp(id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let o = self.offsets[mid];
+                    return if o & 0x8000_0000 == 0 {
+                        Some(o as u64)
+                    } else {
+                        self.large.get((o & 0x7fff_ffff) as usize).copied()
+                    };
+                }
+            }
+        }
+        None
+    }
+}
+
+/// An object's entry in a pack.
+#[derive(Clone, Copy)]
+struct Entry {
+    offset: u64,
+    /// Where its compressed data starts.
+    data: u64,
+    /// Its size inflated (a delta's, for a delta).
+    size: u64,
+    what: What,
+}
+
+#[derive(Clone, Copy)]
+enum What {
+    Whole(Kind),
+    /// A delta on the object at this offset of the same pack.
+    Delta(u64),
+}
+
+/// An object read: its kind and bytes, or a blob over the size limit, with its size.
+pub(super) enum Read {
+    Object(Kind, Arc<Vec<u8>>),
+    TooLarge(u64),
+}
+
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// Reads objects out of [`Packs`]: one per thread, each with its own window on the files, its
+/// own inflater and its own delta-base cache.
+pub(super) struct Reader<'p> {
+    packs: &'p Packs,
+    window: Window,
+    z: Decompress,
+    cache: Cache,
+}
+
+/// The bytes last read from a pack.
+struct Window {
+    buf: Vec<u8>,
+    /// The pack and where in it `buf` starts; `buf.len()` bytes are valid.
+    at: (usize, u64),
+}
+
+impl Window {
+    /// The bytes of pack `p` from `pos` to the end of the window, at least `HEADER_MAX` of
+    /// them unless the pack ends sooner. A window read anew holds `want` bytes (within 2 and 64
+    /// KiB): most objects are small, and reading 64 KiB for each cost a tenth of a history scan.
+    fn bytes(&mut self, packs: &Packs, p: usize, pos: u64, want: usize) -> io::Result<&[u8]> {
+        let (wp, start) = self.at;
+        let end = start + self.buf.len() as u64;
+        let pack = &packs.packs[p];
+        let fresh = wp != p || pos < start || pos >= end;
+        if fresh || (end - pos < HEADER_MAX as u64 && end < pack.len) {
+            self.buf.resize(want.clamp(2 << 10, WINDOW), 0);
+            let n = read_full(&pack.file, &mut self.buf, pos)?;
+            self.buf.truncate(n);
+            self.at = (p, pos);
+        }
+        let from = (pos - self.at.1) as usize;
+        if from >= self.buf.len() {
+            return Err(bad("pack ends early"));
+        }
+        Ok(&self.buf[from..])
+    }
+}
+
+impl<'p> Reader<'p> {
+    /// A reader keeping up to `cache` bytes of objects that deltas are made on.
+    pub(super) fn new(packs: &'p Packs, cache: usize) -> Reader<'p> {
+        Reader {
+            packs,
+            window: Window {
+                buf: Vec::with_capacity(WINDOW),
+                at: (usize::MAX, 0),
+            },
+            z: Decompress::new(true),
+            cache: Cache::new(cache),
+        }
+    }
+
+    /// The object `id`, or `None` when the packs do not hold it or this reader cannot read it
+    /// (the caller asks libgit2). A blob over `max` bytes (0: no limit) is not inflated.
+    pub(super) fn read(&mut self, id: Oid, max: u64) -> Option<Read> {
+        let (p, offset) = self.packs.find(id.as_bytes())?;
+        self.read_at(p, offset, max).ok()
+    }
+
+    fn read_at(&mut self, p: usize, offset: u64, max: u64) -> io::Result<Read> {
+        if let Some((kind, data)) = self.cache.get(p, offset) {
+            // Built as another's base, it may be over the limit.
+            if max > 0 && data.len() as u64 > max {
+                return Ok(Read::TooLarge(data.len() as u64));
+            }
+            return Ok(Read::Object(kind, data));
+        }
+        // Down the chain of deltas to a whole object or one the cache holds.
+        let top = self.entry(p, offset)?;
+        if max > 0 {
+            let size = match top.what {
+                What::Whole(_) => top.size,
+                What::Delta(_) => self.delta_target_size(p, &top)?,
+            };
+            if size > max {
+                return Ok(Read::TooLarge(size));
+            }
+        }
+        let mut chain = Vec::new();
+        let mut at = top;
+        let (kind, mut data) = loop {
+            match at.what {
+                What::Whole(kind) => {
+                    let data = Arc::new(self.inflate(p, at.data, at.size)?);
+                    self.cache.put(p, at.offset, kind, data.clone());
+                    break (kind, data);
+                }
+                What::Delta(base) => {
+                    chain.push(at);
+                    if chain.len() > DEPTH_MAX {
+                        return Err(bad("delta chain too deep"));
+                    }
+                    if let Some(hit) = self.cache.get(p, base) {
+                        break hit;
+                    }
+                    at = self.entry(p, base)?;
+                }
+            }
+        };
+        // Back up the chain, each object built keeping its place in the cache (its versions
+        // nearby are deltas on it).
+        for e in chain.iter().rev() {
+            let delta = self.inflate(p, e.data, e.size)?;
+            data = Arc::new(apply(&data, &delta)?);
+            self.cache.put(p, e.offset, kind, data.clone());
+        }
+        Ok(Read::Object(kind, data))
+    }
+
+    /// The header of the object at `offset` of pack `p`.
+    fn entry(&mut self, p: usize, offset: u64) -> io::Result<Entry> {
+        let b = self.window.bytes(self.packs, p, offset, 0)?;
+        let mut i = 0;
+        let mut c = *b.first().ok_or_else(|| bad("pack ends early"))?;
+        i += 1;
+        let kind = (c >> 4) & 7;
+        let mut size = (c & 15) as u64;
+        let mut shift = 4;
+        while c & 0x80 != 0 {
+            c = *b.get(i).ok_or_else(|| bad("pack ends early"))?;
+            i += 1;
+            if shift > 57 {
+                return Err(bad("object size too large"));
+            }
+            size |= ((c & 0x7f) as u64) << shift;
+            shift += 7;
+        }
+        let what = match kind {
+            1 => What::Whole(Kind::Commit),
+            2 => What::Whole(Kind::Tree),
+            3 => What::Whole(Kind::Blob),
+            4 => What::Whole(Kind::Tag),
+            6 => {
+                let mut c = *b.get(i).ok_or_else(|| bad("pack ends early"))?;
+                i += 1;
+                let mut back = (c & 0x7f) as u64;
+                while c & 0x80 != 0 {
+                    c = *b.get(i).ok_or_else(|| bad("pack ends early"))?;
+                    i += 1;
+                    if back >= 1 << 56 {
+                        return Err(bad("delta base offset too large"));
+                    }
+                    back = ((back + 1) << 7) | (c & 0x7f) as u64;
+                }
+                if back == 0 || back > offset {
+                    return Err(bad("delta base offset out of the pack"));
+                }
+                What::Delta(offset - back)
+            }
+            7 => {
+                let name = b.get(i..i + 20).ok_or_else(|| bad("pack ends early"))?;
+                i += 20;
+                // A delta on an object of another pack (a thin pack kept as it came) is left to
+                // libgit2.
+                let base = self.packs.packs[p]
+                    .find(name)
+                    .ok_or_else(|| bad("delta base in another pack"))?;
+                What::Delta(base)
+            }
+            _ => return Err(bad("unknown object type")),
+        };
+        Ok(Entry {
+            offset,
+            data: offset + i as u64,
+            size,
+            what,
+        })
+    }
+
+    /// Inflates `size` bytes from the zlib stream at `pos` of pack `p`.
+    fn inflate(&mut self, p: usize, mut pos: u64, size: u64) -> io::Result<Vec<u8>> {
+        let size = usize::try_from(size).map_err(|_| bad("object too large"))?;
+        // A size no stream of this pack's length could inflate to is a corrupt header; zlib
+        // inflates at most about 1,032 bytes from each byte.
+        if size as u64 / 1024 > self.packs.packs[p].len {
+            return Err(bad("object size beyond the pack's"));
+        }
+        let mut out = Vec::new();
+        out.try_reserve_exact(size)
+            .map_err(|_| bad("object too large"))?;
+        self.z.reset(true);
+        // To the stream's end, past the last byte of the object: zlib checks the stream's
+        // checksum there, so a pack corrupted into other bytes of the same length is an error,
+        // not a wrong object.
+        loop {
+            let before = (self.z.total_in(), self.z.total_out());
+            // Text inflates to twice its size and more.
+            let want = (size - out.len()) / 2 + 512;
+            let input = self.window.bytes(self.packs, p, pos, want)?;
+            let status = if out.len() < size {
+                self.z
+                    .decompress_vec(input, &mut out, FlushDecompress::None)
+            } else {
+                let mut more = [0u8; 1];
+                self.z.decompress(input, &mut more, FlushDecompress::None)
+            }
+            .map_err(|_| bad("corrupt zlib stream"))?;
+            if self.z.total_out() > size as u64 {
+                return Err(bad("object larger than its header says"));
+            }
+            let used = self.z.total_in() - before.0;
+            pos += used;
+            match status {
+                Status::StreamEnd => break,
+                _ if used == 0 && self.z.total_out() == before.1 => {
+                    return Err(bad("zlib stream makes no progress"));
+                }
+                _ => {}
+            }
+        }
+        if out.len() != size {
+            return Err(bad("object size differs from its header"));
+        }
+        Ok(out)
+    }
+
+    /// A delta's target size, from the first bytes of its data.
+    fn delta_target_size(&mut self, p: usize, e: &Entry) -> io::Result<u64> {
+        let mut head = [0u8; 20];
+        let want = (e.size as usize).min(head.len());
+        self.z.reset(true);
+        let mut got = 0;
+        let mut pos = e.data;
+        while got < want {
+            let before = self.z.total_in();
+            let input = self.window.bytes(self.packs, p, pos, 0)?;
+            let out_before = self.z.total_out();
+            let status = self
+                .z
+                .decompress(input, &mut head[got..want], FlushDecompress::None)
+                .map_err(|_| bad("corrupt zlib stream"))?;
+            let used = self.z.total_in() - before;
+            let made = (self.z.total_out() - out_before) as usize;
+            pos += used;
+            got += made;
+            if status == Status::StreamEnd || (used == 0 && made == 0) {
+                break;
+            }
+        }
+        let (_, i) = varint(&head[..got], 0)?;
+        Ok(varint(&head[..got], i)?.0)
+    }
+}
+
+/// A delta's size field: 7 bits a byte, least significant first.
+fn varint(b: &[u8], mut i: usize) -> io::Result<(u64, usize)> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let c = *b.get(i).ok_or_else(|| bad("delta ends early"))?;
+        i += 1;
+        if shift > 63 {
+            return Err(bad("delta size too large"));
+        }
+        v |= ((c & 0x7f) as u64) << shift;
+        shift += 7;
+        if c & 0x80 == 0 {
+            return Ok((v, i));
+        }
+    }
+}
+
+/// Builds an object from its base and a delta on it: the base's size, the result's, then
+/// instructions to copy a span of the base or insert the bytes that follow.
+fn apply(base: &[u8], delta: &[u8]) -> io::Result<Vec<u8>> {
+    let (src, i) = varint(delta, 0)?;
+    let (target, mut i) = varint(delta, i)?;
+    if src != base.len() as u64 {
+        return Err(bad("delta base size differs"));
+    }
+    let target = usize::try_from(target).map_err(|_| bad("delta target too large"))?;
+    // A delta's instructions copy at most 16 MiB each (7 bytes), or insert what follows them.
+    if target as u64 / (16 << 20) > delta.len() as u64 {
+        return Err(bad("delta target too large"));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(target)
+        .map_err(|_| bad("delta target too large"))?;
+    while i < delta.len() {
+        let op = delta[i];
+        i += 1;
+        if op & 0x80 != 0 {
+            let mut off = 0u64;
+            let mut len = 0u64;
+            for bit in 0..4 {
+                if op & (1 << bit) != 0 {
+                    off |=
+                        (*delta.get(i).ok_or_else(|| bad("delta ends early"))? as u64) << (8 * bit);
+                    i += 1;
+                }
+            }
+            for bit in 0..3 {
+                if op & (0x10 << bit) != 0 {
+                    len |=
+                        (*delta.get(i).ok_or_else(|| bad("delta ends early"))? as u64) << (8 * bit);
+                    i += 1;
+                }
+            }
+            if len == 0 {
+                len = 0x10000;
+            }
+            let span = usize::try_from(off)
+                .ok()
+                .and_then(|o| base.get(o..o.checked_add(len as usize)?))
+                .ok_or_else(|| bad("delta copies beyond its base"))?;
+            if out.len() + span.len() > target {
+                return Err(bad("delta builds more than its size"));
+            }
+            out.extend_from_slice(span);
+        } else if op != 0 {
+            let span = delta
+                .get(i..i + op as usize)
+                .ok_or_else(|| bad("delta ends early"))?;
+            i += op as usize;
+            if out.len() + span.len() > target {
+                return Err(bad("delta builds more than its size"));
+            }
+            out.extend_from_slice(span);
+        } else {
+            return Err(bad("delta has a reserved instruction"));
+        }
+    }
+    if out.len() != target {
+        return Err(bad("delta builds less than its size"));
+    }
+    Ok(out)
+}
+
+/// Objects recently built, up to a number of bytes, the least recently used let go first
+/// (approximately: an entry used since it was queued gets a second turn).
+struct Cache {
+    /// By pack and offset: when last used, and the object.
+    map: HashMap<(usize, u64), Cached>,
+    queue: VecDeque<((usize, u64), u64)>,
+    bytes: usize,
+    cap: usize,
+    clock: u64,
+}
+
+type Cached = (u64, Kind, Arc<Vec<u8>>);
+
+impl Cache {
+    fn new(cap: usize) -> Cache {
+        Cache {
+            map: HashMap::new(),
+            queue: VecDeque::new(),
+            bytes: 0,
+            cap,
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, p: usize, offset: u64) -> Option<(Kind, Arc<Vec<u8>>)> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.map.get_mut(&(p, offset)).map(|(used, kind, data)| {
+            *used = clock;
+            (*kind, data.clone())
+        })
+    }
+
+    fn put(&mut self, p: usize, offset: u64, kind: Kind, data: Arc<Vec<u8>>) {
+        // An object of more than a quarter of the cache would empty it for itself.
+        if data.len() > self.cap / 4 || self.map.contains_key(&(p, offset)) {
+            return;
+        }
+        self.clock += 1;
+        self.bytes += data.len();
+        self.map.insert((p, offset), (self.clock, kind, data));
+        self.queue.push_back(((p, offset), self.clock));
+        while self.bytes > self.cap {
+            let Some((key, queued)) = self.queue.pop_front() else {
+                break;
+            };
+            let Some((used, _, _)) = self.map.get(&key) else {
+                continue;
+            };
+            if *used != queued {
+                let used = *used;
+                self.queue.push_back((key, used));
+                continue;
+            }
+            if let Some((_, _, data)) = self.map.remove(&key) {
+                self.bytes -= data.len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {:?}", out);
+    }
+
+    /// A history whose files change a little in each commit, so that `git repack` writes long
+    /// chains of deltas; `offsets` picks deltas on offsets or on names.
+    fn repo(offsets: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let mut text = String::new();
+        for i in 0..60 {
+            for f in 0..4 {
+                text.push_str(&format!("line {i} of file {f}: {}\n", "x".repeat(i % 7)));
+                std::fs::create_dir_all(d.join("sub")).unwrap();
+                std::fs::write(d.join(format!("sub/f{f}.txt")), &text).unwrap();
+            }
+            // A binary file and one of 70 KiB (past a window, and a copy of 0x10000 bytes).
+            let big: Vec<u8> = (0..70_000u32)
+                .map(|k| (k.wrapping_mul(2654435761) >> 13) as u8 ^ i as u8 & 0x0f)
+                .collect();
+            std::fs::write(d.join("big.bin"), &big).unwrap();
+            git(d, &["add", "-A"]);
+            git(d, &["commit", "-q", "-m", &format!("c{i}")]);
+        }
+        let offsets = format!("repack.useDeltaBaseOffset={offsets}");
+        git(
+            d,
+            &[
+                "-c",
+                &offsets,
+                "repack",
+                "-a",
+                "-d",
+                "-q",
+                "--depth=50",
+                "--window=50",
+                "-f",
+            ],
+        );
+        dir
+    }
+
+    /// Every object of the pack, read by this reader with a small cache (chains built again and
+    /// again) and a large one, is what libgit2 reads.
+    fn same_as_libgit2(offsets: bool) {
+        let dir = repo(offsets);
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let packs = Packs::open(&repo.path().join("objects"));
+        assert_eq!(packs.packs.len(), 1);
+        let odb = repo.odb().unwrap();
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(*id);
+            true
+        })
+        .unwrap();
+        assert_eq!(packs.count(), ids.len());
+        assert!(ids.len() > 300, "{} objects", ids.len());
+        // Deltas there are, in chains.
+        let mut reader = Reader::new(&packs, 0);
+        let deltas = ids
+            .iter()
+            .filter(|id| {
+                let (p, o) = packs.find(id.as_bytes()).unwrap();
+                matches!(reader.entry(p, o).unwrap().what, What::Delta(_))
+            })
+            .count();
+        assert!(deltas > ids.len() / 2, "{deltas} deltas of {}", ids.len());
+        for cache in [0, 64 << 10, 64 << 20] {
+            let mut reader = Reader::new(&packs, cache);
+            for id in ids.iter().rev() {
+                let want = odb.read(*id).unwrap();
+                let Some(Read::Object(kind, data)) = reader.read(*id, 0) else {
+                    panic!("{id} not read");
+                };
+                assert_eq!(data.as_slice(), want.data(), "{id}");
+                let want_kind = match want.kind() {
+                    git2::ObjectType::Commit => Kind::Commit,
+                    git2::ObjectType::Tree => Kind::Tree,
+                    git2::ObjectType::Blob => Kind::Blob,
+                    _ => Kind::Tag,
+                };
+                assert_eq!(kind, want_kind, "{id}");
+                // The size limit is the object's size, as libgit2's header says it.
+                let (len, _) = odb.read_header(*id).unwrap();
+                assert!(matches!(
+                    reader.read(*id, len as u64),
+                    Some(Read::Object(..))
+                ));
+                if len > 0 && cache == 0 {
+                    assert!(
+                        matches!(reader.read(*id, len as u64 - 1), Some(Read::TooLarge(n)) if n == len as u64)
+                    );
+                }
+            }
+        }
+        // A name no pack holds is left to libgit2.
+        let mut reader = Reader::new(&packs, 1 << 20);
+        assert!(reader.read(Oid::from_bytes(&[7; 20]).unwrap(), 0).is_none());
+    }
+
+    #[test]
+    fn reads_what_libgit2_reads_with_offset_deltas() {
+        same_as_libgit2(true);
+    }
+
+    #[test]
+    fn reads_what_libgit2_reads_with_name_deltas() {
+        same_as_libgit2(false);
+    }
+
+    #[test]
+    fn a_corrupt_pack_is_left_to_libgit2() {
+        let dir = repo(true);
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let objects = repo.path().join("objects");
+        let pack = std::fs::read_dir(objects.join("pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "pack"))
+            .unwrap();
+        let mut ids = Vec::new();
+        repo.odb()
+            .unwrap()
+            .foreach(|id| {
+                ids.push(*id);
+                true
+            })
+            .unwrap();
+        // Garbage over the whole pack after its header: every read fails, none panics.
+        let mut bytes = std::fs::read(&pack).unwrap();
+        for (k, b) in bytes.iter_mut().enumerate().skip(12) {
+            *b = (k as u32).wrapping_mul(2654435761).to_le_bytes()[1];
+        }
+        let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&pack, perms).unwrap();
+        std::fs::write(&pack, &bytes).unwrap();
+        let packs = Packs::open(&objects);
+        let mut reader = Reader::new(&packs, 1 << 20);
+        for id in &ids {
+            // Mostly unreadable; what reads is whatever the garbage inflates to, never a panic.
+            let _ = reader.read(*id, 0);
+        }
+        // A truncated pack: reads past its end fail cleanly.
+        std::fs::write(&pack, &bytes[..bytes.len() / 3]).unwrap();
+        let packs = Packs::open(&objects);
+        let mut reader = Reader::new(&packs, 1 << 20);
+        let failed = ids
+            .iter()
+            .filter(|id| reader.read(**id, 0).is_none())
+            .count();
+        assert!(failed > 0);
+    }
+
+    #[test]
+    fn deltas_out_of_bounds_are_errors() {
+        // Copy beyond the base, insert past the end, wrong base size, reserved instruction.
+        assert!(apply(b"abc", &[3, 4, 0x91, 0, 4]).is_err());
+        assert!(apply(b"abc", &[3, 4, 4, b'a']).is_err());
+        assert!(apply(b"abcd", &[3, 1, 1, b'a']).is_err());
+        assert!(apply(b"abc", &[3, 1, 0]).is_err());
+        assert!(apply(b"abc", &[3, 10, 0x90, 3]).is_err());
+        assert_eq!(
+            apply(b"abc", &[3, 4, 0x91, 1, 2, 2, b'x', b'y']).unwrap(),
+            b"bcxy"
+        );
+        // A huge target from a tiny delta is refused before any allocation.
+        assert!(apply(b"", &[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
+    }
+}
