@@ -220,3 +220,127 @@ fn a_corrupt_pack_fails_closed() {
         "names the problem and the fix: {text}"
     );
 }
+
+/// A commit on `tree` (written raw, as a hostile repository may hold it) on `main`, its objects
+/// loose, then packed if `pack`.
+fn commit_raw_tree(d: &Path, entries: &[(&str, &[u8], &[u8])], pack: bool) {
+    let repo = git2::Repository::init(d).unwrap();
+    let odb = repo.odb().unwrap();
+    let mut raw = Vec::new();
+    for (mode, name, content) in entries {
+        let blob = odb.write(git2::ObjectType::Blob, content).unwrap();
+        raw.extend_from_slice(mode.as_bytes());
+        raw.push(b' ');
+        raw.extend_from_slice(name);
+        raw.push(0);
+        raw.extend_from_slice(blob.as_bytes());
+    }
+    let tree = odb.write(git2::ObjectType::Tree, &raw).unwrap();
+    // Written raw too: libgit2 will not build a commit on a tree it cannot parse.
+    let who = "t <t@example.com> 1700000000 +0000";
+    let commit = format!("tree {tree}\nauthor {who}\ncommitter {who}\n\nraw\n");
+    let commit = odb
+        .write(git2::ObjectType::Commit, commit.as_bytes())
+        .unwrap();
+    repo.reference("refs/heads/main", commit, true, "raw")
+        .unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    if pack {
+        // Every object listed to `pack-objects` (`repack` walks the trees and refuses a
+        // malformed one), then the loose copies removed.
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(format!("{id}\n"));
+            true
+        })
+        .unwrap();
+        let mut cmd = std::process::Command::new("git");
+        cmd.current_dir(d)
+            .args(["pack-objects", "-q", ".git/objects/pack/pack"]);
+        let o = with_stdin(&mut cmd, ids.concat().as_bytes());
+        assert!(o.status.success(), "{}", output_text(&o));
+        git(d, &["prune-packed"]);
+        assert!(!object_file(d, &commit.to_string()).exists());
+    }
+}
+
+/// Tree entries as libgit2 read them before caulk read packs itself: a mode with an execute bit
+/// is a file (`120755` too), a space in a name is a name; an empty name or a mode over 16 bits
+/// is a malformed tree, an error naming the commit and `git fsck`. The same loose and packed.
+#[test]
+fn odd_tree_entries_read_as_libgit2_reads_them_loose_and_packed() {
+    let key = format!("HF_TOKEN={HF_KEY}\n");
+    for pack in [false, true] {
+        let dir = TempDir::new().unwrap();
+        let d = dir.path();
+        commit_raw_tree(
+            d,
+            &[
+                ("100644", b"ok.txt", b"hello\n"),
+                ("120755", b"exec link.env", key.as_bytes()),
+                ("100664", b"old mode.env", key.as_bytes()),
+                ("120000", b"link", b"ok.txt"),
+            ],
+            pack,
+        );
+        let (code, report, _) = run(d, &["history"]);
+        assert_eq!(code, 1, "packed {pack}");
+        let paths: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["exec link.env"], "packed {pack}");
+        assert_eq!(report["summary"]["skipped_symlinks"], 1, "packed {pack}");
+        for bad in [("100644", &b""[..]), ("1100644", &b"k.env"[..])] {
+            let dir = TempDir::new().unwrap();
+            let d = dir.path();
+            commit_raw_tree(d, &[(bad.0, bad.1, key.as_bytes())], pack);
+            let o = caulk().current_dir(d).args(["history"]).output().unwrap();
+            let text = output_text(&o);
+            assert_eq!(o.status.code(), Some(2), "{bad:?} packed {pack}: {text}");
+            assert!(
+                text.contains("cannot read the tree of commit")
+                    && text.contains("malformed")
+                    && text.contains("git fsck"),
+                "{text}"
+            );
+        }
+    }
+}
+
+/// Trees nested past git's own limit (4,096) are an error, not a stack overflow.
+#[test]
+fn a_tree_nested_too_deep_fails_closed() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let repo = git2::Repository::init(d).unwrap();
+    let blob = repo.blob(format!("K = '{HF_KEY}'\n").as_bytes()).unwrap();
+    let mut b = repo.treebuilder(None).unwrap();
+    b.insert("k.py", blob, 0o100644).unwrap();
+    let mut tree = b.write().unwrap();
+    for _ in 0..4200 {
+        let mut b = repo.treebuilder(None).unwrap();
+        b.insert("d", tree, 0o040000).unwrap();
+        tree = b.write().unwrap();
+    }
+    let sig = git2::Signature::now("t", "t@example.com").unwrap();
+    let tree = repo.find_tree(tree).unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "deep", &tree, &[])
+        .unwrap();
+    let o = caulk().current_dir(d).args(["history"]).output().unwrap();
+    let text = output_text(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", &text[..text.len().min(300)]);
+    assert!(
+        text.contains("nest more than 4,096 deep"),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    // One line, its path cut short.
+    assert!(
+        text.trim().lines().count() == 1 && text.len() < 1000,
+        "{} bytes",
+        text.len()
+    );
+}

@@ -78,6 +78,8 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     let mut objects_read = Objects {
         reader: Reader::new(&packs, WALK_CACHE),
         repo: None,
+        git_dir: git_dir.clone(),
+        root: Root::Other,
     };
     let objs = &mut objects_read;
     // Blobs and trees of the commits just outside a range were there before it: not new.
@@ -217,6 +219,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
         let walked = (|| -> Result<()> {
             for (ci, id) in commits.iter().enumerate() {
                 let tree = objs.commit_tree(*id)?;
+                objs.root = Root::Commit(*id);
                 walk_tree(objs, tree, &mut Vec::new(), &mut seen, &mut |blob, path| {
                     add(blob, path, Some(ci as u32))
                 })?;
@@ -230,10 +233,12 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
                             add(*id, PathBuf::from(name), None);
                         }
                     }
-                    _ => walk_tree(objs, *id, &mut Vec::new(), &mut seen, &mut |blob, path| {
-                        add(blob, format!("{name}:{}", path_str(&path)).into(), None)
-                    })
-                    .map_err(|e| anyhow!("{name}: {e}"))?,
+                    _ => {
+                        objs.root = Root::Ref(name.clone());
+                        walk_tree(objs, *id, &mut Vec::new(), &mut seen, &mut |blob, path| {
+                            add(blob, format!("{name}:{}", path_str(&path)).into(), None)
+                        })?
+                    }
                 }
             }
             Ok(())
@@ -503,16 +508,47 @@ const SCAN_CACHE: usize = 2 << 20;
 struct Objects<'a> {
     /// Reads what the packs hold.
     reader: Reader<'a>,
-    /// Opened for what the packs do not hold.
+    /// Opened for what the packs do not hold (as the scanning threads open it: `open_repo`
+    /// sets libgit2's globals, which those threads read).
     repo: Option<Repository>,
+    git_dir: PathBuf,
+    /// What the tree being walked is the root of, for its errors: `the tree of commit …`, or a
+    /// ref's name.
+    root: Root,
+}
+
+/// What a walked tree is the root of.
+enum Root {
+    Commit(Oid),
+    Ref(String),
+    Other,
 }
 
 impl Objects<'_> {
     fn repo(&mut self) -> Result<&Repository> {
         if self.repo.is_none() {
-            self.repo = Some(open_repo()?);
+            let repo = Repository::open(&self.git_dir)
+                .map_err(|e| anyhow!("cannot open the git repository again: {}", e.message()))?;
+            self.repo = Some(repo);
         }
         Ok(self.repo.as_ref().expect("just opened"))
+    }
+
+    /// Why tree `id`, found at `path`, cannot be walked.
+    fn fail(&self, id: Oid, path: &[u8], why: &str) -> anyhow::Error {
+        // A path of 4,096 folders is cut short: the error stays one readable line.
+        let shown = String::from_utf8_lossy(path);
+        let shown = match shown.char_indices().nth(200) {
+            Some((i, _)) => format!("{}…", &shown[..i]),
+            None => shown.into_owned(),
+        };
+        let what = match (&self.root, path.is_empty()) {
+            (_, false) => format!("{shown}: cannot read tree {id}"),
+            (Root::Commit(c), true) => format!("cannot read the tree of commit {c}"),
+            (Root::Ref(name), true) => format!("{name}: cannot read tree {id}"),
+            (Root::Other, true) => format!("cannot read tree {id}"),
+        };
+        anyhow!("{what}: {why} (run `git fsck`)")
     }
 
     /// The tree of commit `id`.
@@ -544,18 +580,10 @@ impl Objects<'_> {
             .repo()?
             .odb()
             .and_then(|odb| odb.read(id).map(|o| (o.kind(), o.data().to_vec())));
-        let fail = |why: &str| {
-            let at = if path.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", String::from_utf8_lossy(path))
-            };
-            anyhow!("{at}cannot read tree {id}: {why} (run `git fsck`)")
-        };
         match read {
             Ok((git2::ObjectType::Tree, data)) => Ok(Arc::new(data)),
-            Ok((kind, _)) => Err(fail(&format!("it is a {kind}"))),
-            Err(e) => Err(fail(e.message())),
+            Ok((kind, _)) => Err(self.fail(id, path, &format!("it is a {kind}"))),
+            Err(e) => Err(self.fail(id, path, e.message())),
         }
     }
 }
@@ -569,12 +597,14 @@ fn tree_entries(data: &[u8]) -> impl Iterator<Item = Option<(u32, &[u8], Oid)>> 
         }
         let entry = (|| {
             let sp = memchr::memchr(b' ', rest)?;
+            // An octal mode of 16 bits at most and a name that is not empty, or the tree is
+            // malformed (libgit2 refuses both).
             let mode = rest[..sp].iter().try_fold(0u32, |m, &c| match c {
-                b'0'..=b'7' if m < 1 << 24 => Some(m << 3 | (c - b'0') as u32),
+                b'0'..=b'7' => Some(m << 3 | (c - b'0') as u32).filter(|m| *m <= 0xffff),
                 _ => None,
             })?;
             let nul = sp + 1 + memchr::memchr(0, &rest[sp + 1..])?;
-            let name = &rest[sp + 1..nul];
+            let name = Some(&rest[sp + 1..nul]).filter(|n| !n.is_empty())?;
             let id = Oid::from_bytes(rest.get(nul + 1..nul + 21)?).ok()?;
             rest = &rest[nul + 21..];
             Some((mode, name, id))
@@ -596,25 +626,47 @@ fn walk_tree(
     seen: &mut Seen,
     new_blob: &mut dyn FnMut(Oid, PathBuf),
 ) -> Result<()> {
+    walk_tree_at(objs, id, prefix, seen, new_blob, 0)
+}
+
+/// Trees nested deeper than this are an error, not a stack overflow (git refuses trees deeper
+/// than 4,096 levels, `core.maxTreeDepth`).
+const TREE_DEPTH_MAX: usize = 4096;
+
+fn walk_tree_at(
+    objs: &mut Objects,
+    id: Oid,
+    prefix: &mut Vec<u8>,
+    seen: &mut Seen,
+    new_blob: &mut dyn FnMut(Oid, PathBuf),
+    depth: usize,
+) -> Result<()> {
     if !seen.trees.insert(key(id)) {
         return Ok(());
+    }
+    if depth > TREE_DEPTH_MAX {
+        return Err(objs.fail(id, prefix, "trees nest more than 4,096 deep"));
     }
     let data = objs.tree(id, prefix)?;
     for entry in tree_entries(&data) {
         let Some((mode, name, entry_id)) = entry else {
-            return Err(anyhow!(
-                "{}: cannot read tree {id}: an entry is malformed (run `git fsck`)",
-                String::from_utf8_lossy(prefix)
-            ));
+            return Err(objs.fail(id, prefix, "an entry is malformed"));
         };
         let len = prefix.len();
         if !prefix.is_empty() {
             prefix.push(b'/');
         }
         prefix.extend_from_slice(name);
-        let done = match mode & 0o170000 {
+        // The kinds as libgit2 reads modes: a directory; then any mode with an execute bit is
+        // an executable file (`120755` too); then a submodule, a symbolic link, a file.
+        let kind = match mode & 0o170000 {
+            0o040000 => 0o040000,
+            _ if mode & 0o111 != 0 => 0o100755,
+            t => t,
+        };
+        let done = match kind {
             0o040000 if !seen.trees.contains(&key(entry_id)) => {
-                walk_tree(objs, entry_id, prefix, seen, new_blob)
+                walk_tree_at(objs, entry_id, prefix, seen, new_blob, depth + 1)
             }
             0o040000 => Ok(()),
             // Not symlinks (their blob is a path) or submodules (a gitlink names a commit of

@@ -60,9 +60,14 @@ const WINDOW: usize = 64 << 10;
 /// Most objects take a few hundred bytes packed (335 on average in the 3,001-commit benchmark):
 /// a window of 2 KiB for each read 4.5 times the pack's size.
 const WINDOW_MIN: usize = 512;
-/// Deltas on deltas deeper than this are not followed (git writes at most 50; a pack whose
-/// name deltas form a loop would otherwise never end).
-const DEPTH_MAX: usize = 10_000;
+/// Deltas on deltas deeper than this are not followed (git writes 50 unless told, 4,095 at
+/// most; a pack whose name deltas form a loop would otherwise never end).
+const DEPTH_MAX: usize = 4096;
+/// A pack of more objects than this is left to libgit2, which maps its index rather than
+/// holding it (24 bytes an object here: 100 MiB at this count).
+const OBJECTS_MAX: u64 = 1 << 22;
+/// What a cached object costs beyond its bytes (its map slot, queue slot, `Arc` and `Vec`).
+const ENTRY_COST: usize = 128;
 
 impl Packs {
     /// The packs under `objects/pack` whose index and header this reader understands; the rest
@@ -85,11 +90,16 @@ impl Packs {
         Packs { packs }
     }
 
-    /// Where the object `id` stands: (pack, offset).
-    fn find(&self, id: &[u8]) -> Option<(usize, u64)> {
+    /// Where the object `id` stands: (pack, offset). Pack `first` is asked first (the one the
+    /// last object was in).
+    fn find(&self, id: &[u8], first: usize) -> Option<(usize, u64)> {
+        if let Some(o) = self.packs.get(first).and_then(|pack| pack.find(id)) {
+            return Some((first, o));
+        }
         self.packs
             .iter()
             .enumerate()
+            .filter(|(p, _)| *p != first)
             .find_map(|(p, pack)| pack.find(id).map(|o| (p, o)))
     }
 
@@ -104,11 +114,17 @@ fn read_full(file: &File, mut buf: &mut [u8], mut pos: u64) -> io::Result<usize>
     let mut n = 0;
     while !buf.is_empty() {
         #[cfg(unix)]
-        let got = file.read_at(buf, pos)?;
+        let got = match file.read_at(buf, pos) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            got => got?,
+        };
         #[cfg(not(unix))]
         let got = {
             use std::os::windows::fs::FileExt;
-            file.seek_read(buf, pos)?
+            match file.seek_read(buf, pos) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                got => got?,
+            }
         };
         if got == 0 {
             break;
@@ -144,19 +160,37 @@ impl Pack {
             return Ok(None);
         }
         let n = fanout[255] as u64;
-        // Header, names, checksums, offsets, large offsets, two trailing hashes: a size that
-        // fits no SHA-1 index (a SHA-256 repository's, a truncated one) is left to libgit2.
+        // Header, names, checksums, offsets, large offsets (one fewer than the objects at
+        // most), two trailing hashes: a size that fits no SHA-1 index (a truncated one, a
+        // SHA-256 repository's mostly) is left to libgit2.
         let fixed = 8 + 1024 + n * 28 + 40;
-        if idx_len < fixed || !(idx_len - fixed).is_multiple_of(8) {
+        if n > OBJECTS_MAX || idx_len < fixed || !(idx_len - fixed).is_multiple_of(8) {
             return Ok(None);
         }
         let n_large = (idx_len - fixed) / 8;
-        let mut names = vec![0u8; (n * 20) as usize];
+        if n_large > n.saturating_sub(1) {
+            return Ok(None);
+        }
+        let file = File::open(idx.with_extension("pack"))?;
+        let len = file.metadata()?.len();
+        // Each object takes a few bytes of the pack at least: an index claiming more objects
+        // than its pack could hold is not read into memory.
+        if n.saturating_mul(4) > len {
+            return Ok(None);
+        }
+        let zeroed = |len: u64| -> io::Result<Vec<u8>> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(len as usize)
+                .map_err(|_| bad("index too large"))?;
+            v.resize(len as usize, 0);
+            Ok(v)
+        };
+        let mut names = zeroed(n * 20)?;
         let names_at = 8 + 1024;
         let offsets_at = names_at + n * 24;
         let large_at = offsets_at + n * 4;
-        let mut raw = vec![0u8; (n * 4) as usize];
-        let mut large_raw = vec![0u8; (n_large * 8) as usize];
+        let mut raw = zeroed(n * 4)?;
+        let mut large_raw = zeroed(n_large * 8)?;
         if read_full(&idx_file, &mut names, names_at)? != names.len()
             || read_full(&idx_file, &mut raw, offsets_at)? != raw.len()
             || read_full(&idx_file, &mut large_raw, large_at)? != large_raw.len()
@@ -169,8 +203,6 @@ impl Pack {
             .chunks_exact(8)
             .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
             .collect();
-        let file = File::open(idx.with_extension("pack"))?;
-        let len = file.metadata()?.len();
         let mut pack_head = [0u8; 12];
         if read_full(&file, &mut pack_head, 0)? != 12
             || &pack_head[..4] != b"PACK"
@@ -251,6 +283,8 @@ pub(super) struct Reader<'p> {
     window: Window,
     z: Decompress,
     cache: Cache,
+    /// The pack the last object was found in.
+    last: usize,
 }
 
 /// The bytes last read from a pack.
@@ -271,6 +305,8 @@ impl Window {
         let pack = &packs.packs[p];
         let fresh = wp != p || pos < start || pos >= end;
         if fresh || (end - pos < HEADER_MAX as u64 && end < pack.len) {
+            // Nothing of the window is valid until the read succeeds.
+            self.at = (usize::MAX, 0);
             self.buf.resize(want.clamp(WINDOW_MIN, WINDOW), 0);
             let n = read_full(&pack.file, &mut self.buf, pos)?;
             self.buf.truncate(n);
@@ -295,13 +331,15 @@ impl<'p> Reader<'p> {
             },
             z: Decompress::new(true),
             cache: Cache::new(cache),
+            last: 0,
         }
     }
 
     /// The object `id`, or `None` when the packs do not hold it or this reader cannot read it
     /// (the caller asks libgit2). A blob over `max` bytes (0: no limit) is not inflated.
     pub(super) fn read(&mut self, id: Oid, max: u64) -> Option<Read> {
-        let (p, offset) = self.packs.find(id.as_bytes())?;
+        let (p, offset) = self.packs.find(id.as_bytes(), self.last)?;
+        self.last = p;
         self.read_at(p, offset, max).ok()
     }
 
@@ -419,8 +457,9 @@ impl<'p> Reader<'p> {
     fn inflate(&mut self, p: usize, mut pos: u64, size: u64) -> io::Result<Vec<u8>> {
         let size = usize::try_from(size).map_err(|_| bad("object too large"))?;
         // A size no stream of this pack's length could inflate to is a corrupt header; zlib
-        // inflates at most about 1,032 bytes from each byte.
-        if size as u64 / 1024 > self.packs.packs[p].len {
+        // inflates at most about 1,032 bytes from each byte (git's default level makes 1,029
+        // of zeros).
+        if size as u64 / 1040 > self.packs.packs[p].len + 64 {
             return Err(bad("object size beyond the pack's"));
         }
         let mut out = Vec::new();
@@ -613,7 +652,7 @@ impl Cache {
             return;
         }
         self.clock += 1;
-        self.bytes += data.len();
+        self.bytes += data.len() + ENTRY_COST;
         self.map.insert((p, offset), (self.clock, kind, data));
         self.queue.push_back(((p, offset), self.clock));
         while self.bytes > self.cap {
@@ -629,7 +668,7 @@ impl Cache {
                 continue;
             }
             if let Some((_, _, data)) = self.map.remove(&key) {
-                self.bytes -= data.len();
+                self.bytes -= data.len() + ENTRY_COST;
             }
         }
     }
@@ -713,7 +752,7 @@ mod tests {
         let deltas = ids
             .iter()
             .filter(|id| {
-                let (p, o) = packs.find(id.as_bytes()).unwrap();
+                let (p, o) = packs.find(id.as_bytes(), 0).unwrap();
                 matches!(reader.entry(p, o).unwrap().what, What::Delta(_))
             })
             .count();
