@@ -18,7 +18,9 @@ use caulk_engine::engine::Engine;
 
 use super::pack::{Kind, Packs, Read, Reader};
 use super::progress::Progress;
-use super::repo::{Blob, Contents, finish, open_repo, path_from_bytes, path_str, read_blob};
+use super::repo::{
+    Blob, Contents, finish, in_child, open_repo, path_from_bytes, path_str, read_blob,
+};
 use super::select::{HistoryOptions, Selection, commit_info, select_commits};
 
 /// The first commit and path that brought a blob; `commit` is `None` for a blob that a ref names
@@ -406,10 +408,11 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
 }
 
 /// Two malloc arenas at most, for the threads that read and scan blobs. glibc gives each thread
-/// its own, and each keeps its high-water mark: a scan's threads each held a share of libgit2's
-/// delta-base cache and of the blobs they read. With two, the 3,001-commit history peaked at 56
-/// MiB instead of 68, the notebook history at 62 instead of 72, in the same time (one arena: 51
-/// and 60, but 25% slower). (Both with 16 MiB of pack mapped; see `bound_pack_maps`.)
+/// its own, and each keeps its high-water mark. Measured when libgit2 still read the blobs
+/// (each thread held a share of its delta-base cache): with two, the 3,001-commit history
+/// peaked at 56 MiB instead of 68, the notebook history at 62 instead of 72, in the same time
+/// (one arena: 51 and 60, but 25% slower). With caulk's own pack reader, one arena gave the
+/// 50,001-commit history no smaller peak.
 fn bound_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` takes no pointer; it sets a tunable glibc reads, without a lock, when a
@@ -420,8 +423,9 @@ fn bound_arenas() {
 }
 
 /// Gives the memory the walk and the scan freed back to the system, before libgit2 reads the
-/// commits of the findings: glibc keeps what its threads' arenas freed, and the 50,000-commit
-/// history peaked at 81 MiB there, with 35 MiB of it free.
+/// commits of the findings: glibc keeps what its threads' arenas freed. In a build before the
+/// walk's memory was cut, the 50,000-commit history peaked at 81 MiB there, 35 MiB of it free;
+/// its peak now falls during the scan.
 fn release_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` takes no pointer and locks each arena as it trims it; it is called
@@ -652,11 +656,6 @@ fn walk_tree_at(
         let Some((mode, name, entry_id)) = entry else {
             return Err(objs.fail(id, prefix, "an entry is malformed"));
         };
-        let len = prefix.len();
-        if !prefix.is_empty() {
-            prefix.push(b'/');
-        }
-        prefix.extend_from_slice(name);
         // The kinds as libgit2 reads modes: a directory; then any mode with an execute bit is
         // an executable file (`120755` too); then a submodule, a symbolic link, a file.
         let kind = match mode & 0o170000 {
@@ -664,7 +663,7 @@ fn walk_tree_at(
             _ if mode & 0o111 != 0 => 0o100755,
             t => t,
         };
-        let done = match kind {
+        in_child(prefix, name, |prefix| match kind {
             0o040000 if !seen.trees.contains(&key(entry_id)) => {
                 walk_tree_at(objs, entry_id, prefix, seen, new_blob, depth + 1)
             }
@@ -686,9 +685,7 @@ fn walk_tree_at(
                 }
                 Ok(())
             }
-        };
-        prefix.truncate(len);
-        done?;
+        })?;
     }
     Ok(())
 }

@@ -68,6 +68,8 @@ const DEPTH_MAX: usize = 4096;
 const OBJECTS_MAX: u64 = 1 << 22;
 /// What a cached object costs beyond its bytes (its map slot, queue slot, `Arc` and `Vec`).
 const ENTRY_COST: usize = 128;
+/// A delta's header (two sizes of 64 bits in 7-bit groups) fits in this.
+const DELTA_HEADER_MAX: u64 = 20;
 
 impl Packs {
     /// The packs under `objects/pack` whose index and header this reader understands; the rest
@@ -353,10 +355,23 @@ impl<'p> Reader<'p> {
         }
         // Down the chain of deltas to a whole object or one the cache holds.
         let top = self.entry(p, offset)?;
+        // A delta's first bytes say the size of the object it builds. A delta within the limit
+        // is inflated whole here, once, for the chain below; a larger one only its first bytes
+        // (a delta may be as large as what it builds).
+        let mut top_delta = None;
         if max > 0 {
             let size = match top.what {
                 What::Whole(_) => top.size,
-                What::Delta(_) => self.delta_target_size(p, &top)?,
+                What::Delta(_) if top.size <= max => {
+                    let delta = self.inflate(p, top.data, top.size, top.size)?;
+                    let target = delta_header(&delta)?.1;
+                    top_delta = Some(delta);
+                    target
+                }
+                What::Delta(_) => {
+                    let head = self.inflate(p, top.data, top.size, DELTA_HEADER_MAX)?;
+                    delta_header(&head)?.1
+                }
             };
             if size > max {
                 return Ok(Read::TooLarge(size));
@@ -367,7 +382,7 @@ impl<'p> Reader<'p> {
         let (kind, mut data) = loop {
             match at.what {
                 What::Whole(kind) => {
-                    let data = Arc::new(self.inflate(p, at.data, at.size)?);
+                    let data = Arc::new(self.inflate(p, at.data, at.size, at.size)?);
                     self.cache.put(p, at.offset, kind, data.clone());
                     break (kind, data);
                 }
@@ -385,8 +400,14 @@ impl<'p> Reader<'p> {
         };
         // Back up the chain, each object built keeping its place in the cache (its versions
         // nearby are deltas on it).
-        for e in chain.iter().rev() {
-            let delta = self.inflate(p, e.data, e.size)?;
+        for (i, e) in chain.iter().enumerate().rev() {
+            let delta = if i == 0
+                && let Some(delta) = top_delta.take()
+            {
+                delta
+            } else {
+                self.inflate(p, e.data, e.size, e.size)?
+            };
             data = Arc::new(apply(&data, &delta)?);
             self.cache.put(p, e.offset, kind, data.clone());
         }
@@ -453,9 +474,11 @@ impl<'p> Reader<'p> {
         })
     }
 
-    /// Inflates `size` bytes from the zlib stream at `pos` of pack `p`.
-    fn inflate(&mut self, p: usize, mut pos: u64, size: u64) -> io::Result<Vec<u8>> {
+    /// Inflates the zlib stream at `pos` of pack `p`, of `size` bytes inflated: all of it, to
+    /// the stream's end, when `keep` is `size`; else only its first `keep` bytes.
+    fn inflate(&mut self, p: usize, mut pos: u64, size: u64, keep: u64) -> io::Result<Vec<u8>> {
         let size = usize::try_from(size).map_err(|_| bad("object too large"))?;
+        let keep = usize::try_from(keep).map_or(size, |k| k.min(size));
         // A size no stream of this pack's length could inflate to is a corrupt header; zlib
         // inflates at most about 1,032 bytes from each byte (git's default level makes 1,029
         // of zeros).
@@ -463,7 +486,7 @@ impl<'p> Reader<'p> {
             return Err(bad("object size beyond the pack's"));
         }
         let mut out = Vec::new();
-        out.try_reserve_exact(size)
+        out.try_reserve_exact(keep)
             .map_err(|_| bad("object too large"))?;
         self.z.reset(true);
         // To the stream's end, past the last byte of the object: zlib checks the stream's
@@ -472,9 +495,9 @@ impl<'p> Reader<'p> {
         loop {
             let before = (self.z.total_in(), self.z.total_out());
             // Text inflates to twice its size and more.
-            let want = (size - out.len()) / 2 + 512;
+            let want = (keep - out.len().min(keep)) / 2 + 512;
             let input = self.window.bytes(self.packs, p, pos, want)?;
-            let status = if out.len() < size {
+            let status = if out.len() < keep {
                 self.z
                     .decompress_vec(input, &mut out, FlushDecompress::None)
             } else {
@@ -489,6 +512,10 @@ impl<'p> Reader<'p> {
             pos += used;
             match status {
                 Status::StreamEnd => break,
+                _ if keep < size && out.len() >= keep => {
+                    out.truncate(keep);
+                    return Ok(out);
+                }
                 _ if used == 0 && self.z.total_out() == before.1 => {
                     return Err(bad("zlib stream makes no progress"));
                 }
@@ -499,33 +526,6 @@ impl<'p> Reader<'p> {
             return Err(bad("object size differs from its header"));
         }
         Ok(out)
-    }
-
-    /// A delta's target size, from the first bytes of its data.
-    fn delta_target_size(&mut self, p: usize, e: &Entry) -> io::Result<u64> {
-        let mut head = [0u8; 20];
-        let want = (e.size as usize).min(head.len());
-        self.z.reset(true);
-        let mut got = 0;
-        let mut pos = e.data;
-        while got < want {
-            let before = self.z.total_in();
-            let input = self.window.bytes(self.packs, p, pos, 0)?;
-            let out_before = self.z.total_out();
-            let status = self
-                .z
-                .decompress(input, &mut head[got..want], FlushDecompress::None)
-                .map_err(|_| bad("corrupt zlib stream"))?;
-            let used = self.z.total_in() - before;
-            let made = (self.z.total_out() - out_before) as usize;
-            pos += used;
-            got += made;
-            if status == Status::StreamEnd || (used == 0 && made == 0) {
-                break;
-            }
-        }
-        let (_, i) = varint(&head[..got], 0)?;
-        Ok(varint(&head[..got], i)?.0)
     }
 }
 
@@ -547,11 +547,17 @@ fn varint(b: &[u8], mut i: usize) -> io::Result<(u64, usize)> {
     }
 }
 
+/// A delta's header: the size of its base, of what it builds, and where its instructions start.
+fn delta_header(delta: &[u8]) -> io::Result<(u64, u64, usize)> {
+    let (src, i) = varint(delta, 0)?;
+    let (target, i) = varint(delta, i)?;
+    Ok((src, target, i))
+}
+
 /// Builds an object from its base and a delta on it: the base's size, the result's, then
 /// instructions to copy a span of the base or insert the bytes that follow.
 fn apply(base: &[u8], delta: &[u8]) -> io::Result<Vec<u8>> {
-    let (src, i) = varint(delta, 0)?;
-    let (target, mut i) = varint(delta, i)?;
+    let (src, target, mut i) = delta_header(delta)?;
     if src != base.len() as u64 {
         return Err(bad("delta base size differs"));
     }

@@ -155,14 +155,24 @@ pub(super) fn each_entry(
     mut f: impl FnMut(&git2::TreeEntry, &mut Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     for entry in tree.iter() {
-        let len = prefix.len();
-        if !prefix.is_empty() {
-            prefix.push(b'/');
-        }
-        prefix.extend_from_slice(entry.name_bytes());
-        let done = f(&entry, prefix);
-        prefix.truncate(len);
-        done?;
+        in_child(prefix, entry.name_bytes(), |path| f(&entry, path))?;
     }
     Ok(())
+}
+
+/// Calls `f` with `prefix` extended by `name` (after a `/` unless it is empty), and puts
+/// `prefix` back as it was.
+pub(super) fn in_child<R>(
+    prefix: &mut Vec<u8>,
+    name: &[u8],
+    f: impl FnOnce(&mut Vec<u8>) -> R,
+) -> R {
+    let len = prefix.len();
+    if !prefix.is_empty() {
+        prefix.push(b'/');
+    }
+    prefix.extend_from_slice(name);
+    let done = f(prefix);
+    prefix.truncate(len);
+    done
 }
