@@ -26,15 +26,23 @@ pub enum Content<'a> {
 /// Classifies `buf` and returns the text to scan. Line numbers and columns computed on that text
 /// are what an editor shows for the file.
 pub fn content(buf: &[u8]) -> Content<'_> {
-    let utf16 = match buf {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => return Content::Text(Cow::Borrowed(rest)),
-        [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
-        [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
+    let utf16 = match (buf, utf16_bom(buf)) {
+        ([0xEF, 0xBB, 0xBF, rest @ ..], _) => return Content::Text(Cow::Borrowed(rest)),
+        (_, Some(utf16)) => utf16,
         _ if is_binary(buf) => return Content::Binary,
         _ => return Content::Text(Cow::Borrowed(buf)),
     };
     let (text, _) = utf16.decode_without_bom_handling(&buf[2..]);
     Content::Text(Cow::Owned(text.into_owned().into_bytes()))
+}
+
+/// The UTF-16 encoding whose byte-order mark `buf` starts with, if any.
+pub fn utf16_bom(buf: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    match buf {
+        [0xFF, 0xFE, ..] => Some(encoding_rs::UTF_16LE),
+        [0xFE, 0xFF, ..] => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    }
 }
 
 /// Whether `buf` is binary rather than text: in one of three 8 KiB samples (its head, middle and

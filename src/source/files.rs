@@ -152,7 +152,7 @@ impl Shared {
             self.unread(Unread::error(display, io_reason(&e)));
             return true;
         }
-        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        if text::utf16_bom(&head).is_some() {
             return false;
         }
         let mut window = Vec::new();
@@ -161,9 +161,6 @@ impl Shared {
             return true;
         }
         let binary = text::is_binary_sampled(&head, &mid, &tail);
-        if !binary && window.starts_with(b"\xEF\xBB\xBF") {
-            window.drain(..3);
-        }
         let mut got = ScanResult::default();
         let stream = Stream {
             name: display,

@@ -67,10 +67,6 @@ pub(super) fn scan_stdin(engine: &Engine, result: &mut ScanResult, input: &mut d
         }
         return;
     }
-    // A UTF-8 byte-order mark is not text, as in a file (`text::content` skips it).
-    if window.starts_with(b"\xEF\xBB\xBF") {
-        window.drain(..3);
-    }
     let stream = Stream {
         name: NAME,
         path: Path::new(""),
@@ -107,6 +103,11 @@ impl Stream<'_> {
         input: &mut dyn Read,
         mut window: Vec<u8>,
     ) {
+        // A UTF-8 byte-order mark is not text, as in a file read whole (`text::content` skips
+        // it): offsets, lines and columns start after it.
+        if !self.binary && window.starts_with(b"\xEF\xBB\xBF") {
+            window.drain(..3);
+        }
         let max = self.max;
         let over = |read: u64| max > 0 && read > max;
         // Bytes of the stream before `window`; lines before it, and columns of its first line
