@@ -180,10 +180,13 @@ fn large_files_are_scanned_in_windows_with_whole_file_positions() {
             .filter(|f| f["path"] == path && f["rule_id"] == rule)
             .collect()
     };
-    let text_lines: Vec<u64> = rows("big.log", "huggingface-token")
-        .iter()
-        .map(|f| f["line"].as_u64().unwrap())
-        .collect();
+    let lines = |path: &str, rule: &str| -> Vec<u64> {
+        rows(path, rule)
+            .iter()
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect()
+    };
+    let text_lines = lines("big.log", "huggingface-token");
     assert_eq!(
         text_lines,
         want_text.iter().map(|&l| l as u64).collect::<Vec<_>>()
@@ -194,10 +197,7 @@ fn large_files_are_scanned_in_windows_with_whole_file_positions() {
             .all(|f| f["column"] == 13),
         "columns as in the whole file"
     );
-    let pem: Vec<u64> = rows("big.log", "private-key")
-        .iter()
-        .map(|f| f["line"].as_u64().unwrap())
-        .collect();
+    let pem = lines("big.log", "private-key");
     assert_eq!(
         pem,
         [pem_line as u64],
