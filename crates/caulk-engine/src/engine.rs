@@ -17,6 +17,7 @@ use regex_automata::{PatternID, meta};
 use crate::grams::Grams;
 
 use crate::boundary;
+use crate::caches;
 use crate::checks::{self, Confidence};
 use crate::filters;
 use crate::rules::{Rule, Ruleset, one_line};
@@ -87,6 +88,8 @@ pub struct Engine {
     compiled: Vec<OnceLock<Result<Compiled, String>>>,
     /// Rules that run by path (sensitive files), with their path regex once compiled.
     path_rules: Vec<(usize, OnceLock<Result<meta::Regex, String>>)>,
+    /// This engine's number, which names its rules' search caches in each thread ([`caches`]).
+    id: u64,
 }
 
 impl Engine {
@@ -130,6 +133,7 @@ impl Engine {
             pattern_rules,
             compiled,
             path_rules,
+            id: caches::engine_id(),
         }
     }
 
@@ -261,14 +265,8 @@ impl Engine {
                     .as_ref()
                     .map_err(|e| anyhow!("{e}"))?;
                 if re.is_match(path.as_bytes()) {
-                    find(
-                        rule,
-                        self.compiled(*idx)?,
-                        text,
-                        (0, text.len()),
-                        *idx,
-                        &mut out,
-                    );
+                    let c = self.compiled(*idx)?;
+                    find(self.id, rule, c, text, (0, text.len()), *idx, &mut out);
                 }
             }
         }
@@ -277,10 +275,10 @@ impl Engine {
             let c = self.compiled(idx)?;
             let rule = &self.rules[idx];
             if rule.multiline {
-                find(rule, c, text, (0, text.len()), idx, &mut out);
+                find(self.id, rule, c, text, (0, text.len()), idx, &mut out);
             } else {
                 for window in line_windows(text, &hits) {
-                    find(rule, c, text, window, idx, &mut out);
+                    find(self.id, rule, c, text, window, idx, &mut out);
                 }
             }
         }
@@ -423,6 +421,7 @@ impl Spans {
 /// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
 /// secrets that survive the filters.
 fn find(
+    engine: u64,
     rule: &Rule,
     c: &Compiled,
     text: &[u8],
@@ -460,8 +459,10 @@ fn find(
     let mut caps = c.regex.create_captures();
     let (mut at, mut rejected) = (from, 0);
     while at <= hay.len() {
-        c.regex
-            .search_captures(&regex_automata::Input::new(hay).range(at..), &mut caps);
+        let input = regex_automata::Input::new(hay).range(at..);
+        caches::with(engine, idx, &c.regex, |cache| {
+            c.regex.search_captures_with(cache, &input, &mut caps)
+        });
         let Some(whole) = caps.get_match() else {
             break;
         };
@@ -524,6 +525,7 @@ fn build_regex(pattern: &str) -> Result<meta::Regex, String> {
             meta::Config::new()
                 .auto_prefilter(false)
                 .onepass(false)
+                .hybrid_cache_capacity(caches::HYBRID_CACHE)
                 .utf8_empty(false)
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
         )

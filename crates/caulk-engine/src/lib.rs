@@ -7,6 +7,7 @@
 //! bytes came from, and what a match means to a user, is the `caulk` binary's business.
 
 pub mod boundary;
+mod caches;
 pub mod checks;
 pub mod engine;
 pub mod filters;
