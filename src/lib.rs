@@ -16,6 +16,7 @@ pub mod finding;
 pub(crate) mod fsx;
 pub(crate) mod hook;
 pub(crate) mod human;
+pub(crate) mod malloc;
 pub(crate) mod man;
 pub(crate) mod pragma;
 pub(crate) mod report;

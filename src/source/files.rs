@@ -343,6 +343,7 @@ fn walk(engine: &Engine, opts: &FileOptions, roots: &[PathBuf], shared: &Shared)
         })
         .collect();
     let anchors = &anchors;
+    crate::malloc::map_large_buffers();
     let mut builder = WalkBuilder::new(&roots[0]);
     for r in &roots[1..] {
         builder.add(r);

@@ -11,6 +11,7 @@ use git2::{Oid, Repository};
 
 use crate::decode::Input;
 use crate::finding::{CommitInfo, Finding, Provenance, Stage};
+use crate::malloc;
 use crate::scan;
 use crate::summary::{ScanResult, Summary, Tally, Unread};
 use crate::triage::audit;
@@ -56,7 +57,7 @@ impl Paths {
 /// Scans the blobs that the selected commits brought, each once.
 pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResult> {
     let started = Instant::now();
-    bound_arenas();
+    malloc::bound_arenas();
     let repo = open_repo()?;
     let Selection {
         commits,
@@ -265,7 +266,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     drop(seen);
     drop(objects_read);
     drop(packs);
-    release_freed();
+    malloc::release_freed();
     let repo = open_repo()?;
     let base_trees: Vec<git2::Tree> = base_tree_ids
         .iter()
@@ -405,34 +406,6 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     }
     finish(&mut result, started);
     Ok(result)
-}
-
-/// Two malloc arenas at most, for the threads that read and scan blobs. glibc gives each thread
-/// its own, and each keeps its high-water mark. Measured when libgit2 still read the blobs
-/// (each thread held a share of its delta-base cache): with two, the 3,001-commit history
-/// peaked at 56 MiB instead of 68, the notebook history at 62 instead of 72, in the same time
-/// (one arena: 51 and 60, but 25% slower). With caulk's own pack reader, one arena gave the
-/// 50,001-commit history no smaller peak.
-fn bound_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` takes no pointer; it sets a tunable glibc reads, without a lock, when a
-    // thread first allocates. It runs here before the history scan starts any thread.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
-/// Gives the memory the walk and the scan freed back to the system, before libgit2 reads the
-/// commits of the findings: glibc keeps what its threads' arenas freed. In a build before the
-/// walk's memory was cut, the 50,000-commit history peaked at 81 MiB there, 35 MiB of it free;
-/// its peak now falls during the scan.
-fn release_freed() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` takes no pointer and locks each arena as it trims it; it is called
-    // after the scan's threads have ended.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// The contents of the file at `path` in each of the `base` trees that has it.
