@@ -71,13 +71,41 @@ const ENTRY_COST: usize = 128;
 /// A delta's header (two sizes of 64 bits in 7-bit groups) fits in this.
 const DELTA_HEADER_MAX: u64 = 20;
 
+/// How deep alternates may name alternates (git's and libgit2's limit).
+const ALTERNATES_DEPTH: usize = 5;
+
 impl Packs {
-    /// The packs under `objects/pack` whose index and header this reader understands; the rest
-    /// are left to libgit2.
+    /// The packs under `objects/pack` whose index and header this reader understands, then those
+    /// of the object databases `objects/info/alternates` names (`git clone --shared`,
+    /// `--reference`), and theirs; the rest are left to libgit2.
     pub(super) fn open(objects: &Path) -> Packs {
-        let mut packs = Vec::new();
+        let mut packs = Packs { packs: Vec::new() };
+        let mut dirs = vec![(objects.to_path_buf(), 0)];
+        let mut opened = Vec::new();
+        while let Some((dir, depth)) = dirs.pop() {
+            // Each database once: alternates may name each other.
+            let Ok(canonical) = std::fs::canonicalize(&dir) else {
+                continue;
+            };
+            if opened.contains(&canonical) {
+                continue;
+            }
+            opened.push(canonical);
+            packs.add_dir(&dir);
+            if depth < ALTERNATES_DEPTH {
+                // Pushed in reverse: the databases are searched in the order the file lists them.
+                let mut named = alternates(&dir);
+                named.reverse();
+                dirs.extend(named.into_iter().map(|d| (d, depth + 1)));
+            }
+        }
+        packs
+    }
+
+    /// The packs of `objects/pack` under `objects`, by name.
+    fn add_dir(&mut self, objects: &Path) {
         let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
-            return Packs { packs };
+            return;
         };
         let mut idxs: Vec<_> = dir
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -86,10 +114,9 @@ impl Packs {
         idxs.sort();
         for idx in idxs {
             if let Ok(Some(pack)) = Pack::open(&idx) {
-                packs.push(pack);
+                self.packs.push(pack);
             }
         }
-        Packs { packs }
     }
 
     /// Where the object `id` stands: (pack, offset). Pack `first` is asked first (the one the
@@ -109,6 +136,26 @@ impl Packs {
     fn count(&self) -> usize {
         self.packs.iter().map(|p| p.offsets.len()).sum()
     }
+}
+
+/// The object databases `objects/info/alternates` names, one a line (a path relative to
+/// `objects` or absolute; `#` starts a comment). A quoted line (a path with special characters,
+/// written C-style) is left to libgit2, as is a file of more than 64 KiB.
+fn alternates(objects: &Path) -> Vec<std::path::PathBuf> {
+    let path = objects.join("info").join("alternates");
+    let Ok(file) = File::open(&path) else {
+        return Vec::new();
+    };
+    let mut text = Vec::new();
+    if io::Read::read_to_end(&mut io::Read::take(file, 64 << 10), &mut text).is_err() {
+        return Vec::new();
+    }
+    text.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty() && !line.starts_with(b"#") && !line.starts_with(b"\""))
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .map(|line| objects.join(line))
+        .collect()
 }
 
 /// Reads `buf.len()` bytes at `pos`, fewer only at the end of the file.
@@ -865,5 +912,59 @@ mod tests {
         );
         // A huge target from a tiny delta is refused before any allocation.
         assert!(apply(b"", &[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
+    }
+
+    /// A clone made with `--shared` holds no pack of its own: its objects are in the packs its
+    /// `objects/info/alternates` names, which this reader reads as libgit2 does.
+    #[test]
+    fn an_alternates_packs_are_read() {
+        let src = repo(true);
+        let dst = tempfile::tempdir().unwrap();
+        let from = src.path().to_str().unwrap();
+        git(dst.path(), &["clone", "-q", "--shared", from, "clone"]);
+        let repo = git2::Repository::open(dst.path().join("clone")).unwrap();
+        let objects = repo.path().join("objects");
+        assert!(objects.join("info/alternates").is_file());
+        let own = std::fs::read_dir(objects.join("pack")).map_or(0, |d| d.count());
+        assert_eq!(own, 0, "the clone has packs of its own");
+        let packs = Packs::open(&objects);
+        let odb = repo.odb().unwrap();
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(*id);
+            true
+        })
+        .unwrap();
+        assert_eq!(packs.count(), ids.len());
+        let mut reader = Reader::new(&packs, 1 << 20);
+        for id in &ids {
+            let Some(Read::Object(_, data)) = reader.read(*id, 0) else {
+                panic!("{id} not read");
+            };
+            assert_eq!(data.as_slice(), odb.read(*id).unwrap().data(), "{id}");
+        }
+    }
+
+    /// Alternates that name each other, themselves, a missing directory, a comment or a quoted
+    /// path: each database is read once, and what cannot be read is left out.
+    #[test]
+    fn alternates_in_a_loop_are_read_once() {
+        let a = repo(true);
+        let b = tempfile::tempdir().unwrap();
+        let from = a.path().to_str().unwrap();
+        git(b.path(), &["clone", "-q", "--shared", from, "clone"]);
+        let a_objects = a.path().join(".git/objects");
+        let b_objects = b.path().join("clone/.git/objects");
+        let list = format!(
+            "# a comment\n{}\n{}\n../missing\n\"quoted\"\n\n",
+            b_objects.display(),
+            a_objects.display()
+        );
+        std::fs::write(a_objects.join("info/alternates"), &list).unwrap();
+        let alone = Packs::open(&a_objects).count();
+        let mut only_a = Packs { packs: Vec::new() };
+        only_a.add_dir(&a_objects);
+        assert_eq!(alone, only_a.count());
+        assert_eq!(Packs::open(&b_objects).count(), alone);
     }
 }
