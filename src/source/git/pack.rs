@@ -784,6 +784,17 @@ mod tests {
         dir
     }
 
+    /// The name of every object the database holds.
+    fn every_id(odb: &git2::Odb) -> Vec<git2::Oid> {
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(*id);
+            true
+        })
+        .unwrap();
+        ids
+    }
+
     /// Every object of the pack, read by this reader with a small cache (chains built again and
     /// again) and a large one, is what libgit2 reads.
     fn same_as_libgit2(offsets: bool) {
@@ -792,12 +803,7 @@ mod tests {
         let packs = Packs::open(&repo.path().join("objects"));
         assert_eq!(packs.packs.len(), 1);
         let odb = repo.odb().unwrap();
-        let mut ids = Vec::new();
-        odb.foreach(|id| {
-            ids.push(*id);
-            true
-        })
-        .unwrap();
+        let ids = every_id(&odb);
         assert_eq!(packs.count(), ids.len());
         assert!(ids.len() > 300, "{} objects", ids.len());
         // Deltas there are, in chains.
@@ -914,27 +920,30 @@ mod tests {
         assert!(apply(b"", &[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
     }
 
+    /// A clone of `src` made with `git clone --shared`.
+    fn shared_clone(src: &Path) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(
+            dir.path(),
+            &["clone", "-q", "--shared", src.to_str().unwrap(), "."],
+        );
+        dir
+    }
+
     /// A clone made with `--shared` holds no pack of its own: its objects are in the packs its
     /// `objects/info/alternates` names, which this reader reads as libgit2 does.
     #[test]
     fn an_alternates_packs_are_read() {
         let src = repo(true);
-        let dst = tempfile::tempdir().unwrap();
-        let from = src.path().to_str().unwrap();
-        git(dst.path(), &["clone", "-q", "--shared", from, "clone"]);
-        let repo = git2::Repository::open(dst.path().join("clone")).unwrap();
+        let dst = shared_clone(src.path());
+        let repo = git2::Repository::open(dst.path()).unwrap();
         let objects = repo.path().join("objects");
         assert!(objects.join("info/alternates").is_file());
         let own = std::fs::read_dir(objects.join("pack")).map_or(0, |d| d.count());
         assert_eq!(own, 0, "the clone has packs of its own");
         let packs = Packs::open(&objects);
         let odb = repo.odb().unwrap();
-        let mut ids = Vec::new();
-        odb.foreach(|id| {
-            ids.push(*id);
-            true
-        })
-        .unwrap();
+        let ids = every_id(&odb);
         assert_eq!(packs.count(), ids.len());
         let mut reader = Reader::new(&packs, 1 << 20);
         for id in &ids {
@@ -950,11 +959,9 @@ mod tests {
     #[test]
     fn alternates_in_a_loop_are_read_once() {
         let a = repo(true);
-        let b = tempfile::tempdir().unwrap();
-        let from = a.path().to_str().unwrap();
-        git(b.path(), &["clone", "-q", "--shared", from, "clone"]);
+        let b = shared_clone(a.path());
         let a_objects = a.path().join(".git/objects");
-        let b_objects = b.path().join("clone/.git/objects");
+        let b_objects = b.path().join(".git/objects");
         let list = format!(
             "# a comment\n{}\n{}\n../missing\n\"quoted\"\n\n",
             b_objects.display(),
