@@ -7,7 +7,7 @@
 /// whose freed tops are trimmed only past twice that: each walker thread then kept its largest
 /// file's worth. Fixed at 1 MiB (and trimmed past 16 MiB, which keeps the arenas' small-object
 /// churn off the system calls: at glibc's 128 KiB the synthetic tree took 6% longer), the real
-/// trees of `benches/` (2 threads) peaked at 57.5 MiB instead of 60.8, in the same time.
+/// trees of `benches/` (2 threads) peaked at 57.7 MiB instead of 60.8, in the same time.
 pub(crate) fn map_large_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` takes no pointer; it sets tunables under the main arena's lock. It runs

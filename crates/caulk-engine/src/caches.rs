@@ -7,7 +7,8 @@
 //! the caches took 27 MiB of a 76 MiB peak, and a pack of 600 rules on 8 cores would take more.
 //! Here a thread keeps its caches up to [`BUDGET`] bytes and drops the least recently used one
 //! past it: a thread's hot rules keep their warm caches, a rule that a stray word woke once gives
-//! its memory back, and the peak is the compiled rules plus threads × budget, whatever the pack.
+//! its memory back, and the rules' searches hold threads × budget, whatever the pack. (The
+//! allowlist and path regexes, which search only a secret or a path, keep regex's own pool.)
 //!
 //! Tried first: one cache per rule shared by the threads (taken out for a search, put back
 //! after), with one budget for all. At the same memory it was 18% slower: two threads often
@@ -23,7 +24,10 @@ use regex_automata::meta;
 const BUDGET: usize = 4 << 20;
 
 /// Capacity of one lazy DFA's cache (a rule has two: forward, and reverse for a match's start);
-/// regex's default is 2 MiB. Past it the DFA clears its states and goes on.
+/// regex's default is 2 MiB. Past it the DFA clears its states and goes on, and a search that
+/// keeps clearing falls back to the PikeVM or the backtracker. A regex whose NFA has more than
+/// about 20,000 states gets no lazy DFA at this size (2 MiB takes more); the largest built-in
+/// rule has 3,359.
 pub(crate) const HYBRID_CACHE: usize = 512 << 10;
 
 /// A new engine's number: a thread's caches belong to one engine's regexes.
@@ -42,7 +46,8 @@ struct Slot {
 struct Caches {
     /// The engine whose rules `slots` indexes (0: none yet).
     engine: u64,
-    slots: Vec<Option<Slot>>,
+    /// Boxed: an empty slot takes a pointer, not a `meta::Cache` (1,400 bytes).
+    slots: Vec<Option<Box<Slot>>>,
     /// The slots' bytes, summed.
     bytes: usize,
     /// Searches run; a slot's `used` is the clock at its last search.
@@ -94,10 +99,12 @@ impl Caches {
             self.slots.resize_with(rule + 1, || None);
         }
         self.clock += 1;
-        let slot = self.slots[rule].get_or_insert_with(|| Slot {
-            cache: regex.create_cache(),
-            bytes: 0,
-            used: 0,
+        let slot = self.slots[rule].get_or_insert_with(|| {
+            Box::new(Slot {
+                cache: regex.create_cache(),
+                bytes: 0,
+                used: 0,
+            })
         });
         let r = search(&mut slot.cache);
         let bytes = slot.cache.memory_usage();

@@ -5,9 +5,10 @@
 //! the walk parses the trees it reads in place (see `history`).
 //!
 //! It reads what `git gc` and `git repack` write: pack version 2 or 3 with an index of version 2,
-//! SHA-1 names, whole objects and deltas on an offset or a name. Anything else — a loose object,
-//! an object in an alternate's pack, a delta on an object in another pack, a pack or index it
-//! cannot make sense of — it does not read, and the caller reads it with libgit2, which reports
+//! SHA-1 names, whole objects and deltas on an offset or a name, in the repository's packs and
+//! those of its alternates. Anything else — a loose object, a delta on an object in another
+//! pack, an alternate written as a quoted path, a pack or index it cannot make sense of — it does
+//! not read, and the caller reads it with libgit2, which reports
 //! what is wrong. So it only ever makes reading faster; it never decides what is read.
 //!
 //! The files are read with `pread` into one window of 512 bytes to 64 KiB per reader, never mapped or
@@ -23,6 +24,8 @@ use std::sync::Arc;
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
 
+use super::repo::path_from_bytes;
+
 #[cfg(unix)]
 use std::os::unix::fs::FileExt;
 
@@ -35,7 +38,7 @@ pub(super) enum Kind {
     Tag,
 }
 
-/// The packs of one object database, their indexes read.
+/// The packs of one object database and its alternates, their indexes read.
 pub(super) struct Packs {
     packs: Vec<Pack>,
 }
@@ -71,7 +74,8 @@ const ENTRY_COST: usize = 128;
 /// A delta's header (two sizes of 64 bits in 7-bit groups) fits in this.
 const DELTA_HEADER_MAX: u64 = 20;
 
-/// How deep alternates may name alternates (git's and libgit2's limit).
+/// How deep alternates may name alternates. git and libgit2 follow one level more; an object
+/// that deep is left to libgit2.
 const ALTERNATES_DEPTH: usize = 5;
 
 impl Packs {
@@ -140,21 +144,23 @@ impl Packs {
 
 /// The object databases `objects/info/alternates` names, one a line (a path relative to
 /// `objects` or absolute; `#` starts a comment). A quoted line (a path with special characters,
-/// written C-style) is left to libgit2, as is a file of more than 64 KiB.
+/// written C-style) is left out, as is every line of a file over 64 KiB: libgit2 reads what they
+/// name, if anything.
 fn alternates(objects: &Path) -> Vec<std::path::PathBuf> {
+    const MAX: u64 = 64 << 10;
     let path = objects.join("info").join("alternates");
     let Ok(file) = File::open(&path) else {
         return Vec::new();
     };
     let mut text = Vec::new();
-    if io::Read::read_to_end(&mut io::Read::take(file, 64 << 10), &mut text).is_err() {
-        return Vec::new();
+    match io::Read::read_to_end(&mut io::Read::take(file, MAX + 1), &mut text) {
+        Ok(n) if n as u64 <= MAX => {}
+        _ => return Vec::new(),
     }
     text.split(|&b| b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .filter(|line| !line.is_empty() && !line.starts_with(b"#") && !line.starts_with(b"\""))
-        .filter_map(|line| std::str::from_utf8(line).ok())
-        .map(|line| objects.join(line))
+        .map(|line| objects.join(path_from_bytes(line)))
         .collect()
 }
 
@@ -973,5 +979,26 @@ mod tests {
         only_a.add_dir(&a_objects);
         assert_eq!(alone, only_a.count());
         assert_eq!(Packs::open(&b_objects).count(), alone);
+    }
+
+    /// A path relative to the objects directory, with a CRLF line end, names the database as git
+    /// reads it; a file over 64 KiB is left to libgit2 whole.
+    #[test]
+    fn alternates_relative_with_crlf_and_too_long() {
+        let a = repo(true);
+        let b = tempfile::tempdir().unwrap();
+        git(b.path(), &["init", "-q"]);
+        let b_objects = b.path().join(".git/objects");
+        let a_objects = a.path().join(".git/objects");
+        let want = Packs::open(&a_objects).count();
+        assert!(want > 300);
+        // Both temporary directories stand in the same one.
+        let name = a.path().file_name().unwrap().to_str().unwrap();
+        let list = b_objects.join("info/alternates");
+        std::fs::write(&list, format!("../../../{name}/.git/objects\r\n")).unwrap();
+        assert_eq!(Packs::open(&b_objects).count(), want);
+        let long = format!("{}\n{}\n", "#".repeat(70_000), a_objects.display());
+        std::fs::write(&list, long).unwrap();
+        assert_eq!(Packs::open(&b_objects).count(), 0);
     }
 }
