@@ -74,7 +74,8 @@ pub(crate) fn with<R>(
     });
     match (kept, search) {
         (Ok(Some(r)), _) => r,
-        // The thread is ending (its caches are gone): a cache for this search alone.
+        // The thread is ending (its caches are gone), or this search runs inside another: a
+        // cache for this search alone.
         (_, Some(search)) => search(&mut regex.create_cache()),
         (_, None) => unreachable!("a search that ran returned its result"),
     }

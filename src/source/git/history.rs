@@ -128,8 +128,8 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
         let outcome = match reader.read(id, opts.max_file_size) {
             Some(Read::TooLarge(n)) => Outcome::TooLarge(id, n),
             Some(Read::Object(Kind::Blob, data)) => scan(&data),
-            // Not in a pack this reader reads (a loose object, a delta on another pack's object), or not as a
-            // blob: libgit2 reads it, or says what is wrong.
+            // Not in a pack this reader reads (a loose object, a delta on another pack's object),
+            // or not as a blob: libgit2 reads it, or says what is wrong.
             _ => match fallback
                 .get_or_insert_with(|| Repository::open(&git_dir))
                 .as_ref()

@@ -98,9 +98,7 @@ impl Packs {
             packs.add_dir(&dir);
             if depth < ALTERNATES_DEPTH {
                 // Pushed in reverse: the databases are searched in the order the file lists them.
-                let mut named = alternates(&dir);
-                named.reverse();
-                dirs.extend(named.into_iter().map(|d| (d, depth + 1)));
+                dirs.extend(alternates(&dir).into_iter().rev().map(|d| (d, depth + 1)));
             }
         }
         packs
