@@ -15,6 +15,7 @@ use regex_automata::util::syntax;
 use regex_automata::{PatternID, meta};
 
 use crate::grams::Grams;
+use crate::lanes::Lanes;
 
 use crate::boundary;
 use crate::caches;
@@ -74,8 +75,9 @@ pub struct Engine {
     /// a few files pays a millisecond) ...
     nfa: OnceLock<AhoCorasick>,
     /// ... and, once [`DFA_AFTER`] bytes were searched, as a DFA (slower to build, faster to
-    /// search: a scan of a repository amortizes it). Both find the same keywords.
-    dfa: OnceLock<AhoCorasick>,
+    /// search: a scan of a repository amortizes it), searched four parts of a text at a time.
+    /// Both find the same keywords.
+    dfa: OnceLock<Lanes>,
     /// The quick-to-build search for the first [`GRAMS_UPTO`] bytes; `None` with a keyword
     /// shorter than three bytes.
     grams: OnceLock<Option<Grams>>,
@@ -158,48 +160,49 @@ impl Engine {
     /// Calls `hit(pattern, start, end)` for every keyword where it stands in `text`: with the
     /// table of first bytes while few bytes were searched, then the automaton.
     fn each_keyword(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        if self.dfa.get().is_none() {
-            let before = self
-                .searched
-                .fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed);
-            if before + text.len() <= GRAMS_UPTO
-                && let Some(grams) = self.grams.get_or_init(|| Grams::new(&self.patterns))
-            {
-                return grams.each_match(text, hit);
-            }
-        }
-        for m in self.prefilter().find_overlapping_iter(text) {
-            hit(m.pattern().as_usize(), m.start(), m.end());
-        }
-    }
-
-    /// The keyword automaton (see [`Engine::nfa`]).
-    fn prefilter(&self) -> &AhoCorasick {
         if let Some(dfa) = self.dfa.get() {
-            return dfa;
+            return dfa.each_match(text, hit);
         }
-        let build = |kind| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(kind))
-                .build(&self.patterns)
-                .expect("keyword automaton")
-        };
-        let searched = self.searched.load(std::sync::atomic::Ordering::Relaxed);
+        let before = self
+            .searched
+            .fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed);
+        if before + text.len() <= GRAMS_UPTO
+            && let Some(grams) = self.grams.get_or_init(|| Grams::new(&self.patterns))
+        {
+            return grams.each_match(text, hit);
+        }
         // One thread builds the DFA; the others search with the NFA meanwhile rather than wait
         // for it (a wait of milliseconds on a scan of a hundred).
-        if searched > DFA_AFTER
+        if before + text.len() > DFA_AFTER
             && !self
                 .building
                 .swap(true, std::sync::atomic::Ordering::Relaxed)
         {
-            return self
-                .dfa
-                .get_or_init(|| build(aho_corasick::AhoCorasickKind::DFA));
+            let dfa = self.dfa.get_or_init(|| {
+                let dfa = aho_corasick::dfa::Builder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    // The parts' search tests for special states itself: a prefilter would make
+                    // the start state one.
+                    .prefilter(false)
+                    .build(&self.patterns)
+                    .expect("keyword automaton");
+                let longest = self.patterns.iter().map(String::len).max().unwrap_or(0);
+                Lanes::new(dfa, longest)
+            });
+            return dfa.each_match(text, hit);
         }
-        self.nfa
-            .get_or_init(|| build(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        let nfa = self.nfa.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&self.patterns)
+                .expect("keyword automaton")
+        });
+        for m in nfa.find_overlapping_iter(text) {
+            hit(m.pattern().as_usize(), m.start(), m.end());
+        }
     }
 
     /// The rules whose keywords stand in `text`, in rule order, each with its keywords' byte

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod engine;
 pub mod filters;
 mod grams;
+mod lanes;
 pub mod rules;
 pub mod selftest;
 
