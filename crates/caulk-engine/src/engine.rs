@@ -178,19 +178,7 @@ impl Engine {
                 .building
                 .swap(true, std::sync::atomic::Ordering::Relaxed)
         {
-            let dfa = self.dfa.get_or_init(|| {
-                let dfa = aho_corasick::dfa::Builder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    // The parts' search tests for special states itself: a prefilter would make
-                    // the start state one.
-                    .prefilter(false)
-                    .build(&self.patterns)
-                    .expect("keyword automaton");
-                let longest = self.patterns.iter().map(String::len).max().unwrap_or(0);
-                Lanes::new(dfa, longest)
-            });
-            return dfa.each_match(text, hit);
+            return self.build_dfa().each_match(text, hit);
         }
         let nfa = self.nfa.get_or_init(|| {
             AhoCorasickBuilder::new()
@@ -203,6 +191,33 @@ impl Engine {
         for m in nfa.find_overlapping_iter(text) {
             hit(m.pattern().as_usize(), m.start(), m.end());
         }
+    }
+
+    /// Builds the keyword DFA now, for a scan known to be long (a history): on a thread that
+    /// would otherwise wait, rather than on a scanning thread once a MiB was searched. A scan
+    /// that meanwhile searches uses the other automata, as before the DFA is built.
+    pub fn prepare_long_scan(&self) {
+        if !self
+            .building
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.build_dfa();
+        }
+    }
+
+    fn build_dfa(&self) -> &Lanes {
+        self.dfa.get_or_init(|| {
+            let dfa = aho_corasick::dfa::Builder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                // The parts' search tests for special states itself: a prefilter would make
+                // the start state one.
+                .prefilter(false)
+                .build(&self.patterns)
+                .expect("keyword automaton");
+            let longest = self.patterns.iter().map(String::len).max().unwrap_or(0);
+            Lanes::new(dfa, longest)
+        })
     }
 
     /// The rules whose keywords stand in `text`, in rule order, each with its keywords' byte
@@ -719,6 +734,37 @@ negative_examples = ["x"]
         assert_eq!(e.candidates(b"nothing here"), Vec::<usize>::new());
         assert_eq!(e.candidates(b"AK_ and Secret"), vec![0, 1]);
         assert_eq!(e.candidates(b"my secret"), vec![1]);
+    }
+
+    #[test]
+    fn every_keyword_search_finds_the_same_secrets() {
+        // The table of first bytes (first 64 KiB searched), the NFA (to a MiB), the DFA in four
+        // parts (after, or built ahead for a long scan): one answer.
+        let builtin = Ruleset::builtin().unwrap();
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                "line {i}: tokenizer = load()\nAKIA{:016}\nsecret = \"x{i}\"\n",
+                i
+            ));
+        }
+        text.push_str("OPENAI_API_KEY=sk-proj-");
+        text.push_str(
+            &"aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5oQ7sU9wY1aC3eG5iK7mO9qS1uW3y".repeat(2),
+        );
+        text.push_str("\n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 ghp_");
+        text.push_str("a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8\n");
+        let first = Engine::new(builtin.clone());
+        let want = first.scan(text.as_bytes()).unwrap();
+        assert!(!want.is_empty());
+        let nfa = Engine::new(builtin.clone());
+        nfa.scan(&vec![b' '; GRAMS_UPTO + 1]).unwrap();
+        assert_eq!(nfa.scan(text.as_bytes()).unwrap(), want, "the NFA");
+        assert!(nfa.dfa.get().is_none());
+        let dfa = Engine::new(builtin);
+        dfa.prepare_long_scan();
+        assert!(dfa.dfa.get().is_some());
+        assert_eq!(dfa.scan(text.as_bytes()).unwrap(), want, "the DFA in parts");
     }
 
     #[test]

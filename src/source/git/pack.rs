@@ -134,6 +134,11 @@ impl Packs {
             .find_map(|(p, pack)| pack.find(id).map(|o| (p, o)))
     }
 
+    /// The packs' size in bytes, together.
+    pub(super) fn bytes(&self) -> u64 {
+        self.packs.iter().map(|p| p.len).sum()
+    }
+
     #[cfg(test)]
     fn count(&self) -> usize {
         self.packs.iter().map(|p| p.offsets.len()).sum()

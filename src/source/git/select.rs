@@ -203,9 +203,16 @@ pub(super) fn select_commits(repo: &Repository, opts: &HistoryOptions) -> Result
         );
     }
     let out = ids;
-    let selected: HashSet<Oid> = out.iter().copied().collect();
     let mut boundary: Vec<Oid> = Vec::new();
-    for id in &out {
+    // Without a base, the walk took every ancestor of where it began: no parent lies outside
+    // the selection but those a shallow clone lacks, which have no tree to read. Reading each
+    // commit again to learn so took 10 ms of 3,001 commits, before any blob was scanned.
+    let selected: HashSet<Oid> = if ranged {
+        out.iter().copied().collect()
+    } else {
+        HashSet::new()
+    };
+    for id in out.iter().filter(|_| ranged) {
         let commit = repo
             .find_commit(*id)
             .map_err(|e| anyhow!("cannot read commit {id}: {} (run `git fsck`)", e.message()))?;
