@@ -487,15 +487,18 @@ struct Seen {
 }
 
 /// How much of the trees the walk builds it keeps for the trees that are deltas on them (a
-/// tree's next version is). On the 3,001-commit benchmark 2 MiB made the walk 27% slower; 3, 4
-/// and 8 took the same time, and 16 and 32 more (their first touch of fresh memory costs).
-const WALK_CACHE: usize = 3 << 20;
+/// tree's next version is). On the 3,001-commit benchmark, with the scanning threads' caches at
+/// 1 MiB (each run interleaved with the others, `-j 2`): 1 MiB took 1.56 times as long as 3, 2
+/// MiB 1.28; 4 MiB 0.91, 6 MiB 0.90 at 2 MiB more memory. The 50,001-commit history: 4 MiB took
+/// 0.89 of the time of 3. (16 and 32 MiB were slower: their first touch of fresh memory costs.)
+const WALK_CACHE: usize = 4 << 20;
 /// How many blobs the walk hands a scanning thread at once.
 const BATCH: usize = 16;
-/// How much of the blobs each scanning thread builds it keeps, for their older versions. The
-/// notebook-heavy benchmark took 8% longer with 1 MiB, 30% with 512 KiB; the 3,001-commit one
-/// the same with any.
-const SCAN_CACHE: usize = 2 << 20;
+/// How much of the blobs each scanning thread builds it keeps, for their older versions. With
+/// the walk's 4 MiB: the notebook-heavy benchmark took 1.02 of the time of 2 MiB with 1 MiB,
+/// 1.24 with 512 KiB; the 3,001-commit one 0.96 with 1 MiB and 0.92 with 512 KiB (a cache that
+/// is not filled faults in no fresh memory); the 50,001-commit one kept 5 MiB less.
+const SCAN_CACHE: usize = 1 << 20;
 
 /// Where the walk reads commits and trees: the packs, and libgit2 for what they do not hold.
 struct Objects<'a> {
