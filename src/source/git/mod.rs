@@ -14,6 +14,7 @@
 
 mod history;
 mod index;
+mod map;
 mod pack;
 mod progress;
 mod repo;
