@@ -168,8 +168,8 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     };
     // The walk finds the blobs and the threads scan them meanwhile: on the 3,001-commit
     // benchmark the walk was a third of the time, alone on one core. The channel holds 64
-    // batches: the walk waits for the scan rather than queue the whole history (unbounded, the
-    // queue took 6 MiB of a 50,000-commit history).
+    // batches (200 KiB): the walk waits for the scan rather than queue the whole history
+    // (unbounded, the queue took 6 MiB of a 50,000-commit history).
     //
     // Of a blob that gave nothing but counts, only the counts are kept: most blobs, and an
     // outcome each took 20 MiB for a 50,000-commit history. The rest is put back in the order
@@ -492,8 +492,12 @@ struct Seen {
 /// MiB 1.28; 4 MiB 0.91, 6 MiB 0.90 at 2 MiB more memory. The 50,001-commit history: 4 MiB took
 /// 0.89 of the time of 3. (16 and 32 MiB were slower: their first touch of fresh memory costs.)
 const WALK_CACHE: usize = 4 << 20;
-/// How many blobs the walk hands a scanning thread at once.
-const BATCH: usize = 16;
+/// How many blobs the walk hands a scanning thread at once. Against 16 (each run interleaved
+/// with the others, `-j 2`): 64 took 0.89 of the time on the 3,001-commit benchmark, 0.96 on the
+/// notebook-heavy one, 0.97 on the 50,001-commit one; 32 and 128 took 0.97 and 0.95, 4 took
+/// 1.12. Fewer hand-overs wake fewer threads, and a thread meets more of a file's versions
+/// together, whose deltas its cache holds the bases of.
+const BATCH: usize = 64;
 /// How much of the blobs each scanning thread builds it keeps, for their older versions. With
 /// the walk's 4 MiB: the notebook-heavy benchmark took 1.02 of the time of 2 MiB with 1 MiB,
 /// 1.24 with 512 KiB; the 3,001-commit one 0.96 with 1 MiB and 0.92 with 512 KiB (a cache that
