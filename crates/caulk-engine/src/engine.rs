@@ -75,7 +75,7 @@ pub struct Engine {
     /// a few files pays a millisecond) ...
     nfa: OnceLock<AhoCorasick>,
     /// ... and, once [`DFA_AFTER`] bytes were searched, as a DFA (slower to build, faster to
-    /// search: a scan of a repository amortizes it), searched four parts of a text at a time.
+    /// search: a scan of a repository amortizes it), searched six parts of a text at a time.
     /// Both find the same keywords.
     dfa: OnceLock<Lanes>,
     /// The quick-to-build search for the first [`GRAMS_UPTO`] bytes; `None` with a keyword
@@ -738,7 +738,7 @@ negative_examples = ["x"]
 
     #[test]
     fn every_keyword_search_finds_the_same_secrets() {
-        // The table of first bytes (first 64 KiB searched), the NFA (to a MiB), the DFA in four
+        // The table of first bytes (first 64 KiB searched), the NFA (to a MiB), the DFA in six
         // parts (after, or built ahead for a long scan): one answer.
         let builtin = Ruleset::builtin().unwrap();
         let mut text = String::new();
