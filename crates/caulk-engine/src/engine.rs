@@ -284,7 +284,7 @@ impl Engine {
                     .map_err(|e| anyhow!("{e}"))?;
                 if re.is_match(path.as_bytes()) {
                     let c = self.compiled(*idx)?;
-                    find(self.id, rule, c, text, (0, text.len()), *idx, &mut out);
+                    find(self.id, rule, c, text, &[(0, text.len())], *idx, &mut out);
                 }
             }
         }
@@ -292,13 +292,12 @@ impl Engine {
         for (idx, hits) in hits {
             let c = self.compiled(idx)?;
             let rule = &self.rules[idx];
-            if rule.multiline {
-                find(self.id, rule, c, text, (0, text.len()), idx, &mut out);
+            let windows = if rule.multiline {
+                vec![(0, text.len())]
             } else {
-                for window in line_windows(text, &hits) {
-                    find(self.id, rule, c, text, window, idx, &mut out);
-                }
-            }
+                line_windows(text, &hits)
+            };
+            find(self.id, rule, c, text, &windows, idx, &mut out);
         }
         self.yield_generic(&mut out);
         self.merge_file_rules(&mut out);
@@ -436,72 +435,78 @@ impl Spans {
     }
 }
 
-/// Runs rule `idx`'s regex over `hay` (which starts at byte `base` of the text) and keeps the
-/// secrets that survive the filters.
+/// Runs rule `idx`'s regex over each of the `windows` of `text` and keeps the secrets that
+/// survive the filters.
 fn find(
     engine: u64,
     rule: &Rule,
     c: &Compiled,
     text: &[u8],
-    window: (usize, usize),
+    windows: &[(usize, usize)],
     idx: usize,
     out: &mut Vec<Match>,
 ) {
-    // The text up to the window's end: the regex sees what stands before the window (line
-    // starts, escapes), and no match runs past its end.
-    let (from, to) = window;
-    let hay = &text[..to];
-    let mut push = |start: usize, end: usize, context: usize| {
-        let secret = &hay[start..end];
-        if start < end && keep(rule, c, secret) {
-            let confidence = match rule.validate {
-                Some(check) if checks::passes(check, secret) => Confidence::High,
-                Some(_) => Confidence::Low,
-                None => rule.base_confidence(),
-            };
-            out.push(Match {
-                rule: idx,
-                start,
-                end,
-                confidence,
-                also: None,
-                context,
-            });
-        }
-    };
-    // A token (a match that starts with its secret; a rule with context before the secret
-    // draws its own left edge) glued to a word is no match: the search goes on from the byte
-    // after the match's start, since the token may begin right after an escape's last letter.
-    // A budget keeps a pathological line linear.
     let also = rule.not_after.as_bytes();
     let mut caps = c.regex.create_captures();
-    let (mut at, mut rejected) = (from, 0);
-    while at <= hay.len() {
-        let input = regex_automata::Input::new(hay).range(at..);
-        caches::with(engine, idx, &c.regex, |cache| {
-            c.regex.search_captures_with(cache, &input, &mut caps)
-        });
-        let Some(whole) = caps.get_match() else {
-            break;
-        };
-        let span = match c.group {
-            Some(g) => caps.get_group(g).map(|s| (s.start, s.end)),
-            None => Some((whole.start(), whole.end())),
-        };
-        match span {
-            Some((start, _)) if start == whole.start() && !boundary::left_ok(hay, start, also) => {
-                rejected += 1;
-                if rejected > MAX_REJECTED {
-                    break;
+    // One cache and one set of captures for all the windows: the generic rules search 70,000
+    // lines with `token` on them in the 3,001-commit history, each in about 150 ns, and taking
+    // the cache for each cost as much again.
+    caches::with(engine, idx, &c.regex, |cache| {
+        for &(from, to) in windows {
+            // The text up to the window's end: the regex sees what stands before the window
+            // (line starts, escapes), and no match runs past its end.
+            let hay = &text[..to];
+            let mut push = |start: usize, end: usize, context: usize| {
+                let secret = &hay[start..end];
+                if start < end && keep(rule, c, secret) {
+                    let confidence = match rule.validate {
+                        Some(check) if checks::passes(check, secret) => Confidence::High,
+                        Some(_) => Confidence::Low,
+                        None => rule.base_confidence(),
+                    };
+                    out.push(Match {
+                        rule: idx,
+                        start,
+                        end,
+                        confidence,
+                        also: None,
+                        context,
+                    });
                 }
-                at = whole.start() + 1;
-                continue;
+            };
+            // A token (a match that starts with its secret; a rule with context before the
+            // secret draws its own left edge) glued to a word is no match: the search goes on
+            // from the byte after the match's start, since the token may begin right after an
+            // escape's last letter. A budget keeps a pathological line linear.
+            let (mut at, mut rejected) = (from, 0);
+            while at <= hay.len() {
+                let input = regex_automata::Input::new(hay).range(at..);
+                c.regex.search_captures_with(cache, &input, &mut caps);
+                let Some(whole) = caps.get_match() else {
+                    break;
+                };
+                let span = match c.group {
+                    Some(g) => caps.get_group(g).map(|s| (s.start, s.end)),
+                    None => Some((whole.start(), whole.end())),
+                };
+                match span {
+                    Some((start, _))
+                        if start == whole.start() && !boundary::left_ok(hay, start, also) =>
+                    {
+                        rejected += 1;
+                        if rejected > MAX_REJECTED {
+                            break;
+                        }
+                        at = whole.start() + 1;
+                        continue;
+                    }
+                    Some((start, end)) => push(start, end, whole.len() - (end - start)),
+                    None => {}
+                }
+                at = whole.end().max(whole.start() + 1);
             }
-            Some((start, end)) => push(start, end, whole.len() - (end - start)),
-            None => {}
         }
-        at = whole.end().max(whole.start() + 1);
-    }
+    });
 }
 
 /// Bytes searched for a keyword's secret either side of the keyword, within its line.
