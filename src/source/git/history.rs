@@ -589,7 +589,7 @@ impl Objects<'_> {
 }
 
 /// A tree's entries as git writes them: `<octal mode> <name>\0<20-byte id>`.
-fn tree_entries(data: &[u8]) -> impl Iterator<Item = Option<(u32, &[u8], Oid)>> {
+fn tree_entries(data: &[u8]) -> impl Iterator<Item = Option<(u32, &[u8], &[u8; 20])>> {
     let mut rest = data;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -605,7 +605,7 @@ fn tree_entries(data: &[u8]) -> impl Iterator<Item = Option<(u32, &[u8], Oid)>> 
             })?;
             let nul = sp + 1 + memchr::memchr(0, &rest[sp + 1..])?;
             let name = Some(&rest[sp + 1..nul]).filter(|n| !n.is_empty())?;
-            let id = Oid::from_bytes(rest.get(nul + 1..nul + 21)?).ok()?;
+            let id: &[u8; 20] = rest.get(nul + 1..nul + 21)?.try_into().ok()?;
             rest = &rest[nul + 21..];
             Some((mode, name, id))
         })();
@@ -649,39 +649,37 @@ fn walk_tree_at(
     }
     let data = objs.tree(id, prefix)?;
     for entry in tree_entries(&data) {
-        let Some((mode, name, entry_id)) = entry else {
+        let Some((mode, name, raw)) = entry else {
             return Err(objs.fail(id, prefix, "an entry is malformed"));
         };
+        // Most entries were met in an earlier version of the tree: they are looked up by their
+        // name's first 16 bytes, and only a new one gets its path built and an `Oid`.
+        let seen_key: [u8; 16] = raw[..16].try_into().expect("20 bytes");
+        let entry_id = || Oid::from_bytes(raw).expect("20 bytes");
         // The kinds as libgit2 reads modes: a directory; then any mode with an execute bit is
         // an executable file (`120755` too); then a submodule, a symbolic link, a file.
-        let kind = match mode & 0o170000 {
-            0o040000 => 0o040000,
-            _ if mode & 0o111 != 0 => 0o100755,
-            t => t,
-        };
-        in_child(prefix, name, |prefix| match kind {
-            0o040000 if !seen.trees.contains(&key(entry_id)) => {
-                walk_tree_at(objs, entry_id, prefix, seen, new_blob, depth + 1)
-            }
-            0o040000 => Ok(()),
+        match mode & 0o170000 {
+            0o040000 if !seen.trees.contains(&seen_key) => in_child(prefix, name, |prefix| {
+                walk_tree_at(objs, entry_id(), prefix, seen, new_blob, depth + 1)
+            })?,
+            0o040000 => {}
             // Not symlinks (their blob is a path) or submodules (a gitlink names a commit of
             // another repository), which are counted.
-            0o120000 => {
-                seen.symlinks.insert(key(entry_id));
-                Ok(())
+            _ if mode & 0o111 == 0 && mode & 0o170000 == 0o120000 => {
+                seen.symlinks.insert(seen_key);
             }
-            0o160000 => {
-                seen.gitlinks.insert(prefix.clone());
-                Ok(())
+            _ if mode & 0o111 == 0 && mode & 0o170000 == 0o160000 => {
+                in_child(prefix, name, |prefix| seen.gitlinks.insert(prefix.clone()));
             }
             // Regular and executable files.
             _ => {
-                if seen.blobs.insert(key(entry_id)) {
-                    new_blob(entry_id, path_from_bytes(prefix));
+                if seen.blobs.insert(seen_key) {
+                    in_child(prefix, name, |prefix| {
+                        new_blob(entry_id(), path_from_bytes(prefix))
+                    });
                 }
-                Ok(())
             }
-        })?;
+        }
     }
     Ok(())
 }
