@@ -388,7 +388,8 @@ impl Window {
     /// The bytes of pack `p` from `pos` to the end of the window, at least `HEADER_MAX` of
     /// them unless the pack ends sooner. A window read anew holds `want` bytes (within 512 bytes
     /// and 64 KiB): most objects are small, and reading 64 KiB for each cost a tenth of a history
-    /// scan.
+    /// scan. A mapped pack gives as many bytes in place, counted against the packs' budget of
+    /// resident pages; this window is then unused.
     fn bytes<'a>(
         &'a mut self,
         packs: &'a Packs,
