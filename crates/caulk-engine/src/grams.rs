@@ -83,30 +83,14 @@ impl Grams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aho_corasick::{AhoCorasickBuilder, MatchKind};
+    use crate::reference::{Hits, collected, overlapping};
     use proptest::prelude::*;
-
-    /// Matches as (pattern, start, end).
-    type Hits = Vec<(usize, usize, usize)>;
 
     /// What the automaton finds in `text`, and what the table finds, each sorted.
     fn both(patterns: &[String], text: &[u8]) -> (Hits, Hits) {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(patterns)
-            .unwrap();
-        let mut want: Vec<_> = ac
-            .find_overlapping_iter(text)
-            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
-            .collect();
-        let mut got = Vec::new();
-        Grams::new(patterns)
-            .unwrap()
-            .each_match(text, |p, s, e| got.push((p, s, e)));
-        want.sort_unstable();
-        got.sort_unstable();
-        (want, got)
+        let grams = Grams::new(patterns).unwrap();
+        let got = collected(|hit| grams.each_match(text, hit));
+        (overlapping(patterns, text), got)
     }
 
     #[test]

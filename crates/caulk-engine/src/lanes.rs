@@ -138,7 +138,8 @@ impl Lanes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aho_corasick::{AhoCorasick, MatchKind};
+    use crate::reference::{Hits, collected, overlapping};
+    use aho_corasick::MatchKind;
     use proptest::prelude::*;
 
     fn lanes(patterns: &[String]) -> Lanes {
@@ -151,24 +152,9 @@ mod tests {
         Lanes::new(dfa, patterns.iter().map(String::len).max().unwrap_or(0))
     }
 
-    /// (pattern, start, end) of each hit.
-    type Hits = Vec<(usize, usize, usize)>;
-
     fn both(patterns: &[String], text: &[u8]) -> (Hits, Hits) {
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(patterns)
-            .unwrap();
-        let mut want: Vec<_> = ac
-            .find_overlapping_iter(text)
-            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
-            .collect();
-        let mut got = Vec::new();
-        lanes(patterns).each_match(text, |p, s, e| got.push((p, s, e)));
-        want.sort_unstable();
-        got.sort_unstable();
-        (want, got)
+        let got = collected(|hit| lanes(patterns).each_match(text, hit));
+        (overlapping(patterns, text), got)
     }
 
     #[test]

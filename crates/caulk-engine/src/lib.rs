@@ -13,6 +13,8 @@ pub mod engine;
 pub mod filters;
 mod grams;
 mod lanes;
+#[cfg(test)]
+mod reference;
 pub mod rules;
 pub mod selftest;
 
