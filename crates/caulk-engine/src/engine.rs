@@ -206,18 +206,7 @@ impl Engine {
     }
 
     fn build_dfa(&self) -> &Lanes {
-        self.dfa.get_or_init(|| {
-            let dfa = aho_corasick::dfa::Builder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                // The parts' search tests for special states itself: a prefilter would make
-                // the start state one.
-                .prefilter(false)
-                .build(&self.patterns)
-                .expect("keyword automaton");
-            let longest = self.patterns.iter().map(String::len).max().unwrap_or(0);
-            Lanes::new(dfa, longest)
-        })
+        self.dfa.get_or_init(|| Lanes::new(&self.patterns))
     }
 
     /// The rules whose keywords stand in `text`, in rule order, each with its keywords' byte

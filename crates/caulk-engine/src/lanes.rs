@@ -13,9 +13,9 @@
 //! starts in and only by it. A search from the start state at a part's beginning finds every
 //! keyword that starts there or later, as a search of the whole text would.
 
-use aho_corasick::Anchored;
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 
 /// Parts searched at once (see the module's notes).
 const LANES: usize = 6;
@@ -27,8 +27,18 @@ pub(crate) struct Lanes {
 }
 
 impl Lanes {
-    /// `dfa` searches unanchored, for non-empty keywords of at most `longest` bytes.
-    pub(crate) fn new(dfa: DFA, longest: usize) -> Lanes {
+    /// The search for `patterns` (non-empty keywords), ASCII case-insensitive, every keyword
+    /// where it stands.
+    pub(crate) fn new(patterns: &[String]) -> Lanes {
+        let dfa = aho_corasick::dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // The parts' search tests for special states itself: a prefilter would make the
+            // start state one.
+            .prefilter(false)
+            .build(patterns)
+            .expect("keyword automaton");
+        let longest = patterns.iter().map(String::len).max().unwrap_or(0);
         Lanes {
             dfa,
             longest: longest.max(1),
@@ -139,28 +149,17 @@ impl Lanes {
 mod tests {
     use super::*;
     use crate::reference::{Hits, collected, overlapping};
-    use aho_corasick::MatchKind;
     use proptest::prelude::*;
 
-    fn lanes(patterns: &[String]) -> Lanes {
-        let dfa = aho_corasick::dfa::Builder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(patterns)
-            .unwrap();
-        Lanes::new(dfa, patterns.iter().map(String::len).max().unwrap_or(0))
-    }
-
     fn both(patterns: &[String], text: &[u8]) -> (Hits, Hits) {
-        let got = collected(|hit| lanes(patterns).each_match(text, hit));
+        let got = collected(|hit| Lanes::new(patterns).each_match(text, hit));
         (overlapping(patterns, text), got)
     }
 
     #[test]
     fn no_keywords_find_nothing() {
         let mut got = 0;
-        lanes(&[]).each_match(&[b'a'; 1000], |_, _, _| got += 1);
+        Lanes::new(&[]).each_match(&[b'a'; 1000], |_, _, _| got += 1);
         assert_eq!(got, 0);
     }
 

@@ -67,11 +67,8 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
     // the scan builds the keyword DFA: another thread builds it while libgit2 walks the commits
     // (one thread, 12 ms of the 3,001-commit benchmark). A range or a push may read a few blobs:
     // the quicker searches serve them, and nothing waits for a build.
-    let whole = opts.push.is_none()
-        && opts.since_commit.is_none()
-        && !opts.range.as_deref().is_some_and(|r| r.contains(".."));
     let selection = std::thread::scope(|s| {
-        if whole && packs.bytes() >= LONG_SCAN {
+        if !opts.ranged() && packs.bytes() >= LONG_SCAN {
             s.spawn(|| engine.prepare_long_scan());
         }
         select_commits(&repo, opts)
@@ -248,7 +245,7 @@ pub(crate) fn history(engine: &Engine, opts: &HistoryOptions) -> Result<ScanResu
             for (name, id, kind) in &objects {
                 match kind {
                     git2::ObjectType::Blob => {
-                        if seen.blobs.insert(key(*id)) {
+                        if seen.blobs.insert(key(id.as_bytes())) {
                             add(*id, PathBuf::from(name), None);
                         }
                     }
@@ -471,8 +468,8 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-fn key(id: Oid) -> [u8; 16] {
-    id.as_bytes()[..16].try_into().expect("a SHA-1 name")
+fn key(name: &[u8]) -> [u8; 16] {
+    name[..16].try_into().expect("a SHA-1 name")
 }
 
 /// Trees and blobs met so far: each is visited once, however many commits share it.
@@ -641,7 +638,7 @@ fn walk_tree_at(
     new_blob: &mut dyn FnMut(Oid, PathBuf),
     depth: usize,
 ) -> Result<()> {
-    if !seen.trees.insert(key(id)) {
+    if !seen.trees.insert(key(id.as_bytes())) {
         return Ok(());
     }
     if depth > TREE_DEPTH_MAX {
@@ -653,27 +650,31 @@ fn walk_tree_at(
             return Err(objs.fail(id, prefix, "an entry is malformed"));
         };
         // Most entries were met in an earlier version of the tree: they are looked up by their
-        // name's first 16 bytes, and only a new one gets its path built and an `Oid`.
-        let seen_key: [u8; 16] = raw[..16].try_into().expect("20 bytes");
+        // raw name, and only a new one gets its path built and an `Oid`.
         let entry_id = || Oid::from_bytes(raw).expect("20 bytes");
         // The kinds as libgit2 reads modes: a directory; then any mode with an execute bit is
         // an executable file (`120755` too); then a submodule, a symbolic link, a file.
-        match mode & 0o170000 {
-            0o040000 if !seen.trees.contains(&seen_key) => in_child(prefix, name, |prefix| {
+        let kind = match mode & 0o170000 {
+            0o040000 => 0o040000,
+            _ if mode & 0o111 != 0 => 0o100755,
+            t => t,
+        };
+        match kind {
+            0o040000 if !seen.trees.contains(&key(raw)) => in_child(prefix, name, |prefix| {
                 walk_tree_at(objs, entry_id(), prefix, seen, new_blob, depth + 1)
             })?,
             0o040000 => {}
             // Not symlinks (their blob is a path) or submodules (a gitlink names a commit of
             // another repository), which are counted.
-            _ if mode & 0o111 == 0 && mode & 0o170000 == 0o120000 => {
-                seen.symlinks.insert(seen_key);
+            0o120000 => {
+                seen.symlinks.insert(key(raw));
             }
-            _ if mode & 0o111 == 0 && mode & 0o170000 == 0o160000 => {
+            0o160000 => {
                 in_child(prefix, name, |prefix| seen.gitlinks.insert(prefix.clone()));
             }
             // Regular and executable files.
             _ => {
-                if seen.blobs.insert(seen_key) {
+                if seen.blobs.insert(key(raw)) {
                     in_child(prefix, name, |prefix| {
                         new_blob(entry_id(), path_from_bytes(prefix))
                     });

@@ -397,12 +397,12 @@ impl Window {
         pos: u64,
         want: usize,
     ) -> io::Result<&'a [u8]> {
-        let (wp, start) = self.at;
-        let end = start + self.buf.len() as u64;
         let pack = &packs.packs[p];
         if let Some(map) = &pack.map {
             return packs.mapped(map, pos, want.clamp(WINDOW_MIN, WINDOW));
         }
+        let (wp, start) = self.at;
+        let end = start + self.buf.len() as u64;
         let fresh = wp != p || pos < start || pos >= end;
         if fresh || (end - pos < HEADER_MAX as u64 && end < pack.len) {
             // Nothing of the window is valid until the read succeeds.
@@ -937,14 +937,7 @@ mod tests {
             .map(|e| e.unwrap().path())
             .find(|p| p.extension().is_some_and(|e| e == "pack"))
             .unwrap();
-        let mut ids = Vec::new();
-        repo.odb()
-            .unwrap()
-            .foreach(|id| {
-                ids.push(*id);
-                true
-            })
-            .unwrap();
+        let ids = every_id(&repo.odb().unwrap());
         // Garbage over the whole pack after its header: every read fails, none panics.
         let mut bytes = std::fs::read(&pack).unwrap();
         for (k, b) in bytes.iter_mut().enumerate().skip(12) {
